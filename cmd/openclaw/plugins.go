@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/openclaw-go/openclaw/core/daemon"
+	"github.com/openclaw-go/openclaw/core/plugincatalog"
+)
+
+func pluginsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "plugins",
+		Usage: "list, inspect, install and manage plugins",
+		Subcommands: append([]*cli.Command{
+			{
+				Name:   "list",
+				Usage:  "list discovered plugins",
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+				Action: pluginsList,
+			},
+			{
+				Name:      "info",
+				Usage:     "show one plugin",
+				ArgsUsage: "ID",
+				Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+				Action:    pluginsInfo,
+			},
+		}, pluginsManageCommands()...),
+	}
+}
+
+// pluginRow is one plugin as `plugins list` shows it.
+type pluginRow struct {
+	ID          string   `json:"id"`
+	Package     string   `json:"package"`
+	Name        string   `json:"name,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Version     string   `json:"version"`
+	Kinds       []string `json:"kinds"`
+	Channels    []string `json:"channels,omitempty"`
+	Tools       []string `json:"tools,omitempty"`
+	Source      string   `json:"source"`
+	Dir         string   `json:"dir"`
+	Executable  string   `json:"executable"`
+	SHA256      string   `json:"sha256"`
+	Enabled     bool     `json:"enabled"`
+	State       string   `json:"state"`
+	Reason      string   `json:"reason,omitempty"`
+	Shadowed    []string `json:"shadowed,omitempty"`
+}
+
+// loadCatalog discovers plugins the way the gateway does. A config that
+// does not validate still lists plugins: diagnostics must work on a broken
+// setup.
+func loadCatalog(c *cli.Context) (*plugincatalog.Catalog, error) {
+	opts, err := daemonOptions(nil)
+	if err != nil {
+		return nil, err
+	}
+	_, cat, err := daemon.LoadConfig(c.Context, opts)
+	if cat == nil {
+		return nil, err
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "warning: config:", firstLine(err.Error()))
+	}
+	return cat, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func rowFor(e *plugincatalog.Entry) pluginRow {
+	state := "enabled"
+	if !e.Enabled {
+		state = "disabled"
+	}
+	return pluginRow{
+		ID: e.ID, Package: e.Package, Name: e.Manifest.Name, Description: e.Manifest.Description,
+		Version: e.Version, Kinds: e.Manifest.Kinds, Channels: e.Manifest.Channels, Tools: e.Manifest.Tools,
+		Source: string(e.Source), Dir: e.Dir, Executable: e.Executable, SHA256: e.SHA256,
+		Enabled: e.Enabled, State: state, Reason: e.Reason, Shadowed: e.Shadowed,
+	}
+}
+
+func pluginsList(c *cli.Context) error {
+	cat, err := loadCatalog(c)
+	if err != nil {
+		return err
+	}
+	rows := []pluginRow{}
+	for _, e := range cat.Entries() {
+		rows = append(rows, rowFor(e))
+	}
+	if c.Bool("json") {
+		return printJSON(c, map[string]any{"plugins": rows, "problems": problems(cat)})
+	}
+	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tVERSION\tKINDS\tSOURCE\tSTATE")
+	for _, r := range rows {
+		state := r.State
+		if r.Reason != "" {
+			state += " (" + r.Reason + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Version, strings.Join(r.Kinds, ","), r.Source, state)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(c.App.Writer, "no plugins found (core only)")
+	}
+	for _, p := range cat.Problems() {
+		fmt.Fprintf(c.App.ErrWriter, "problem: %v\n", p)
+	}
+	return nil
+}
+
+func problems(cat *plugincatalog.Catalog) []map[string]string {
+	out := []map[string]string{}
+	for _, p := range cat.Problems() {
+		out = append(out, map[string]string{"dir": p.Dir, "error": p.Err.Error()})
+	}
+	return out
+}
+
+func pluginsInfo(c *cli.Context) error {
+	id := c.Args().First()
+	if id == "" {
+		return cli.Exit("usage: openclaw plugins info ID", 2)
+	}
+	cat, err := loadCatalog(c)
+	if err != nil {
+		return err
+	}
+	e, ok := cat.Get(id)
+	if !ok {
+		for _, cand := range cat.Entries() {
+			if cand.Package == id {
+				e, ok = cand, true
+			}
+		}
+	}
+	if !ok {
+		return cli.Exit(fmt.Sprintf("plugin %q not found; `openclaw plugins list` shows what is installed", id), 1)
+	}
+	r := rowFor(e)
+	if c.Bool("json") {
+		return printJSON(c, map[string]any{"plugin": r, "manifest": e.Manifest})
+	}
+	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+	field := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%s:\t%s\n", k, v)
+		}
+	}
+	field("ID", r.ID)
+	field("Package", r.Package)
+	field("Name", r.Name)
+	field("Description", r.Description)
+	field("Version", r.Version)
+	field("Kinds", strings.Join(r.Kinds, ", "))
+	field("Channels", strings.Join(r.Channels, ", "))
+	field("Tools", strings.Join(r.Tools, ", "))
+	field("Protocols", fmt.Sprint(e.Manifest.ProtocolVersions))
+	field("Gateway", e.Manifest.Gateway)
+	field("Source", r.Source)
+	field("Folder", r.Dir)
+	field("Executable", r.Executable)
+	field("SHA-256", r.SHA256)
+	state := r.State
+	if r.Reason != "" {
+		state += " (" + r.Reason + ")"
+	}
+	field("State", state)
+	caps := e.Manifest.Capabilities
+	field("Network", strings.Join(caps.Network, ", "))
+	field("Host services", strings.Join(caps.HostServices, ", "))
+	field("Secrets", strings.Join(caps.Secrets, ", "))
+	if caps.Exec {
+		field("Runs programs", "yes")
+	}
+	for _, s := range r.Shadowed {
+		field("Shadows", s)
+	}
+	return w.Flush()
+}
+
+func printJSON(c *cli.Context, v any) error {
+	enc := json.NewEncoder(c.App.Writer)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package sessions
+
+func isUnsupportedSync(err error) bool { return false }
