@@ -1,15 +1,19 @@
 # Everything a fresh machine with only Go needs: `make run` and `make test`.
 SHELL := /bin/bash
 GO ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null | sed 's/^v//' | grep -E '^[0-9]' || echo 0.1.0-dev)
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//' || true)
+ifeq ($(VERSION),)
+VERSION := 0.1.0-dev
+endif
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
 TOOLS := $(CURDIR)/.tools
-# First-party plugins that ship with the core distribution. Others (e.g.
-# mattermost) are built too, but only published to the registry.
-PLUGINS := $(patsubst plugins/%/openclaw.plugin.json,%,$(wildcard plugins/*/openclaw.plugin.json))
+# First-party plugins that ship with the core distribution ("bundled": true
+# in their manifest). The others (e.g. mattermost) are only published to the
+# registry (`make registry`) and installed with `openclaw plugins install`.
+PLUGINS := $(patsubst plugins/%/openclaw.plugin.json,%,$(shell grep -l '"bundled": *true' plugins/*/openclaw.plugin.json))
 
-.PHONY: all build cli plugins run test test-unit test-e2e bench proto lint fmt vet clean registry
+.PHONY: all build cli plugins run test test-unit test-e2e bench proto lint fmt vet clean registry node e2e-deps
 
 all: build
 
@@ -31,7 +35,7 @@ plugin-%:
 run: build
 	./$(BIN)/openclaw gateway run
 
-test: build
+test: build e2e-deps
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*'))" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) test -race -count=1 ./...
@@ -39,8 +43,31 @@ test: build
 test-unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
 
-test-e2e: build
+test-e2e: build e2e-deps
 	$(GO) test -race -count=1 ./e2e/...
+
+# Node.js 24 and npm, pinned and checked against the registry's integrity,
+# into .tools/node: some end-to-end tests drive emulators published on npm.
+NODE_DIR := $(TOOLS)/node
+# Every folder under e2e/ with npm test dependencies.
+NPM_DIRS = $(sort $(patsubst %/package.json,%,$(shell find e2e -name package.json -not -path '*/node_modules/*')))
+
+node:
+	$(GO) run ./e2e/tools/fetchnode -dir $(NODE_DIR)
+
+# Installs each folder's locked dependencies (npm ci; npm install only where
+# no package-lock.json exists yet: commit the one it writes). Failures only
+# warn: without Node or the registry the tests that need them skip.
+test test-e2e e2e-deps: export PATH := $(NODE_DIR)/bin:$(PATH)
+e2e-deps:
+	@$(MAKE) --no-print-directory node || echo "warning: could not install Node.js 24 into $(NODE_DIR); tests that need it or npm packages may skip" >&2
+	@command -v npm >/dev/null || { echo "warning: no npm in PATH; skipping npm dependencies of $(NPM_DIRS)" >&2; exit 0; }; \
+	for d in $(NPM_DIRS); do \
+	  if [ "$$d/node_modules/.package-lock.json" -nt "$$d/package-lock.json" ] && [ "$$d/node_modules/.package-lock.json" -nt "$$d/package.json" ]; then continue; fi; \
+	  if [ -f "$$d/package-lock.json" ]; then cmd=ci; else cmd=install; fi; \
+	  echo "npm $$cmd --prefix $$d"; \
+	  npm $$cmd --no-audit --no-fund --prefix "$$d" || echo "warning: npm $$cmd in $$d failed; tests that need its packages will skip" >&2; \
+	done
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...

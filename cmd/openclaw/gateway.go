@@ -26,6 +26,9 @@ func gatewayCommand() *cli.Command {
 					&cli.IntFlag{Name: "port", Usage: "port for HTTP and WebSocket (default: config gateway.port, else 18789)"},
 					&cli.StringFlag{Name: "bind", Usage: "loopback, lan, tailnet, custom, or an IP address"},
 					&cli.BoolFlag{Name: "force", Usage: "stop a previous gateway holding the port first"},
+					&cli.StringFlag{Name: "auth", Usage: "token or password (default: config gateway.auth.mode, else token)"},
+					&cli.StringFlag{Name: "token", Usage: "gateway token (default: OPENCLAW_GATEWAY_TOKEN, config, or a generated one)"},
+					&cli.StringFlag{Name: "password", Usage: "gateway password for --auth password"},
 					&cli.StringFlag{Name: "log-level", Value: "info", Usage: "trace, debug, info, warn or error"},
 					&cli.BoolFlag{Name: "verbose", Usage: "same as --log-level debug"},
 				},
@@ -46,7 +49,10 @@ func runGateway(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	run := serveOptions{port: c.Int("port"), bind: c.String("bind"), force: c.Bool("force")}
+	run := serveOptions{
+		port: c.Int("port"), bind: c.String("bind"), force: c.Bool("force"),
+		auth: c.String("auth"), token: c.String("token"), password: c.String("password"),
+	}
 	return serveGateway(c.Context, opts, run)
 }
 

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"errors"
-
-	"github.com/urfave/cli/v2"
-
 	"github.com/openclaw-go/openclaw/core/daemon"
+	"github.com/openclaw-go/openclaw/core/gateway"
+	"github.com/openclaw-go/openclaw/core/services"
+	"github.com/urfave/cli/v2"
 )
 
-func newMessageHandler(g *daemon.Gateway) (daemon.Handler, error) {
-	return nil, errors.New("agent runtime not wired yet")
+// apiServices is what the API fronts.
+func apiServices(g *daemon.Gateway, svc *services.Services) gateway.Services {
+	return gateway.Services{}
 }
 
-func gatewayExtraCommands() []*cli.Command { return nil }
+func gatewayExtraCommands() []*cli.Command { return gatewayClientCommands() }

@@ -46,6 +46,8 @@ func newApp() *cli.App {
 			skillsCommand(),
 			configCommand(),
 			doctorCommand(),
+			healthCommand(), statusCommand(), logsCommand(), messageCommand(), agentCommand(), tokenCommand(),
+			cronCommand(),
 		},
 	}
 }

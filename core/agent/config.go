@@ -271,7 +271,6 @@ func queueMode(m string) (string, error) {
 // profile is one agent with its settings resolved over the defaults.
 type profile struct {
 	id        string
-	name      string
 	workspace string
 	agentDir  string
 	settings  AgentSettings // merged
@@ -328,7 +327,7 @@ func (c AgentsConfig) roster(stateDir, home string) (map[string]*profile, string
 		if _, dup := out[id]; dup {
 			return
 		}
-		p := &profile{id: id, name: e.Name, tools: e.Tools, settings: merge(c.Defaults.AgentSettings, e.AgentSettings)}
+		p := &profile{id: id, tools: e.Tools, settings: merge(c.Defaults.AgentSettings, e.AgentSettings)}
 		if e.Identity != nil {
 			p.identity = *e.Identity
 		} else if c.Defaults.Identity != nil {

@@ -68,9 +68,10 @@ type Gateway struct {
 	workers *serializer
 	pending sync.WaitGroup
 
-	reloadMu sync.Mutex
-	reconfMu sync.Mutex
-	reconf   []Reconfigurer
+	closeOnce sync.Once
+	reloadMu  sync.Mutex
+	reconfMu  sync.Mutex
+	reconf    []Reconfigurer
 }
 
 // Config returns the config in force.
@@ -355,8 +356,24 @@ func (g *Gateway) shutdown() {
 		g.workers.wait()
 	}
 	g.pending.Wait()
-	_ = g.Inbox.Close()
+	g.Close()
 }
+
+// Close releases what New opened; Run calls it on its way out, and a
+// caller that never runs the gateway calls it instead.
+func (g *Gateway) Close() {
+	g.closeOnce.Do(func() {
+		if c, ok := g.handler.(interface{ Close() error }); ok {
+			if err := c.Close(); err != nil {
+				g.logger.Warn("close", "error", err)
+			}
+		}
+		_ = g.Inbox.Close()
+	})
+}
+
+// Handler is the message handler New built.
+func (g *Gateway) Handler() Handler { return g.handler }
 
 // pluginConfig hands each plugin only its own section: channel plugins get
 // nothing here (accounts carry their config), others plugins.entries.<id>.config.

@@ -332,3 +332,33 @@ func TestUpgradeKeepsOldWhenNewFails(t *testing.T) {
 		t.Fatal("old process still alive after upgrade")
 	}
 }
+
+// TestLargeMessages crosses go-plugin's default 4 MiB gRPC limit in both
+// directions' worth of payload: an 8 MiB argument to the plugin.
+func TestLargeMessages(t *testing.T) {
+	h := newHost(t, fastPolicy())
+	if err := h.Start(t.Context(), entryFor(t, examplePlugin(t))); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	r, err := h.Get(ctx, "wordcount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Repeat("word ", 8<<20/5)
+	stream, err := r.Tool.Invoke(ctx, &pluginv1.InvokeRequest{Tool: "word_count", ArgumentsJson: `{"text":"` + text + `"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := stream.Recv()
+	for err == nil && ev.GetResult() == nil {
+		ev, err = stream.Recv()
+	}
+	if err != nil {
+		t.Fatalf("8 MiB request failed: %v", err)
+	}
+	if want := "1677721 words, 1 lines"; ev.GetResult().GetContent() != want {
+		t.Fatalf("result = %q, want %q", ev.GetResult().GetContent(), want)
+	}
+}

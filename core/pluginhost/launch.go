@@ -44,7 +44,7 @@ var ErrIntegrity = errors.New("plugin binary does not match its install record")
 
 // envAllowed are the only host variables a plugin inherits: enough to run
 // programs and format dates, nothing that carries secrets.
-var envAllowed = []string{"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR"}
+var envAllowed = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
 // launchSpec is everything needed to start one plugin process.
 type launchSpec struct {

@@ -52,9 +52,10 @@ type Registry struct {
 	opts Options
 	log  hclog.Logger
 
-	mu      sync.Mutex
-	core    map[string]CoreTool
-	plugins map[string]*pluginTools // by plugin id
+	mu        sync.Mutex
+	core      map[string]CoreTool
+	providers []Provider
+	plugins   map[string]*pluginTools // by plugin id
 }
 
 // pluginTools is what one plugin process serves. A restarted plugin is a
@@ -111,13 +112,21 @@ func (r *Registry) Register(t CoreTool) error {
 // logged; List itself does not fail.
 func (r *Registry) List(ctx context.Context) []Tool {
 	r.refresh(ctx)
+	provided := r.provided(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Tool, 0, len(r.core))
-	seen := make(map[string]string, len(r.core))
+	out := make([]Tool, 0, len(r.core)+len(provided))
+	seen := make(map[string]string, len(r.core)+len(provided))
 	for name, t := range r.core {
 		out = append(out, t.Tool)
 		seen[name] = "core"
+	}
+	for _, t := range provided {
+		if _, dup := seen[t.Name]; dup {
+			continue
+		}
+		seen[t.Name] = t.Plugin
+		out = append(out, t.Tool)
 	}
 	ids := make([]string, 0, len(r.plugins))
 	for id := range r.plugins {
@@ -241,6 +250,11 @@ func (r *Registry) Invoke(ctx context.Context, call Call, progress func(Progress
 		progress = func(Progress) {}
 	}
 	core, plugin, tool, pluginID := r.owner(call.Name)
+	if core == nil {
+		if t, ok := r.providedTool(ctx, call.Name); ok {
+			core, plugin, tool, pluginID = &t, nil, t.Tool, t.Plugin
+		}
+	}
 	if core == nil && plugin == nil {
 		r.refresh(ctx)
 		core, plugin, tool, pluginID = r.owner(call.Name)

@@ -32,7 +32,9 @@ func TestListMergesCoreAndPlugins(t *testing.T) {
 	if err := r.Register(coreTool("sessions_list", nil)); err == nil {
 		t.Fatal("Register accepted a tool without Run")
 	}
-	ok := func(context.Context, tools.Call, func(tools.Progress)) (tools.Result, error) { return tools.Result{}, nil }
+	ok := func(context.Context, tools.Call, func(tools.Progress)) (tools.Result, error) {
+		return tools.Result{}, nil
+	}
 	if err := r.Register(coreTool("zeta", ok)); err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +70,10 @@ func TestInvokeCarriesContext(t *testing.T) {
 		return &pluginv1.ToolResult{Content: "got " + req.GetArgumentsJson(), DetailsJson: `{"n":1}`}, nil
 	}})
 	r := tools.New(tools.Options{
-		Plugins:    toolstest.Source{p},
-		ToolConfig: func(tl tools.Tool, inv tools.Invocation) string { return `{"tool":"` + tl.Name + `","agent":"` + inv.AgentID + `"}` },
+		Plugins: toolstest.Source{p},
+		ToolConfig: func(tl tools.Tool, inv tools.Invocation) string {
+			return `{"tool":"` + tl.Name + `","agent":"` + inv.AgentID + `"}`
+		},
 	})
 	var progress []string
 	res := r.Invoke(t.Context(), tools.Call{

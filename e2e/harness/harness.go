@@ -250,8 +250,12 @@ func ChildPlugins(ppid int) map[string]int {
 			continue
 		}
 		parent, _ := strconv.Atoi(fields[1])
-		if (ppid == 0 || parent == ppid) && strings.HasPrefix(comm, "openclaw-plugin") {
-			out[comm] = pid
+		if (ppid != 0 && parent != ppid) || !strings.HasPrefix(comm, "openclaw-plugin") {
+			continue
+		}
+		// comm is cut at 15 bytes; the executable names the plugin.
+		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil {
+			out[filepath.Base(exe)] = pid
 		}
 	}
 	return out

@@ -108,7 +108,9 @@ func (c *discordChannel) register(acct pluginsdk.Account, cfg accountConfig) *ac
 	defer c.mu.Unlock()
 	key := accountKey(acct.ID)
 	if a, ok := c.accounts[key]; ok && bytes.Equal(a.rawConfig, acct.Config) {
+		a.mu.Lock()
 		a.host = acct.Host
+		a.mu.Unlock()
 		return a
 	}
 	a := newAccount(acct, cfg, c.opts)

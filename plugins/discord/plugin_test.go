@@ -244,7 +244,9 @@ func TestOwnMessagesAreNeverEmitted(t *testing.T) {
 	if _, err := r.send(pluginsdk.OutboundMessage{Target: pluginsdk.Target{ID: "channel:" + w.General.ID}, Text: "echo?"}); err != nil {
 		t.Fatal(err)
 	}
-	r.inject(fake.Inject{ChannelID: w.General.ID, Author: *w.Bot.User, Content: "<@" + r.fake.BotID() + "> talking to myself"})
+	if _, err := r.fake.SendAsBot(w.General.ID, "<@"+r.fake.BotID()+"> talking to myself"); err != nil {
+		t.Fatal(err)
+	}
 	after := r.inject(fake.Inject{ChannelID: w.General.ID, Author: w.Bob, Content: "sentinel"})
 	if m := r.next(); m.MessageID != after.ID {
 		t.Fatalf("emitted %q (%q) before the sentinel; the bot's own messages must be ignored", m.MessageID, m.Text)
@@ -511,16 +513,44 @@ func TestReconnectAndResumeAfterDrop(t *testing.T) {
 	want(t, "emitted after resume", r.next().MessageID, missed.ID)
 	want(t, "resumes", r.fake.Resumes(), 1)
 
+	// Discord asks the client to reconnect (op 7): it resumes.
+	r.fake.RequestReconnect()
+	if err := r.fake.WaitReady(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "resumes after op 7", r.fake.Resumes(), 2)
+
 	// A session Discord forgot is identified afresh.
 	r.fake.InvalidateSessions()
 	r.fake.DropConnections()
-	if err := r.fake.WaitReady(ctx, 3); err != nil {
+	if err := r.fake.WaitReady(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
 	after := r.inject(fake.Inject{ChannelID: r.w.General.ID, Author: r.w.Bob, Content: "new session"})
 	want(t, "emitted after re-identify", r.next().MessageID, after.ID)
 	want(t, "identifies", r.fake.Identifies(), 2)
 	r.waitStatus("default", pluginsdk.StateConnected)
+}
+
+func TestDisallowedIntentsAreReported(t *testing.T) {
+	r := newRig(t, fake.Options{DenyPrivilegedIntents: true})
+	r.startAs("default", r.fake.Token(), nil)
+	st := r.waitStatus("default", pluginsdk.StateError)
+	if !strings.Contains(st.LastError, "4014") || !strings.Contains(st.LastError, "intents.messageContent") {
+		t.Errorf("last error %q does not explain the refused intent", st.LastError)
+	}
+}
+
+func TestHeartbeatsKeepTheConnection(t *testing.T) {
+	r := newRig(t, fake.Options{HeartbeatInterval: 200 * time.Millisecond})
+	r.start(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := r.fake.WaitHeartbeats(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	m := r.inject(fake.Inject{ChannelID: r.w.General.ID, Author: r.w.Bob, Content: "still there?"})
+	want(t, "emitted", r.next().MessageID, m.ID)
 }
 
 func TestRevokedTokenWhileConnected(t *testing.T) {

@@ -46,14 +46,12 @@ func (r *recent[K, V]) putLocked(k K, v V) {
 		r.order = append(r.order, k)
 	}
 	r.m[k] = v
+	// Dropping the queue's head leaves its array behind only until append
+	// next grows it, so the queue stays within a small multiple of max.
 	for len(r.m) > r.max {
 		oldest := r.order[0]
 		r.order = r.order[1:]
 		delete(r.m, oldest)
-	}
-	// Compact the queue once its dead prefix dominates.
-	if cap(r.order) > 4*r.max {
-		r.order = append([]K(nil), r.order...)
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/openclaw-go/openclaw/pluginsdk"
 	"github.com/openclaw-go/openclaw/plugins/fs/internal/workspace"
+	"github.com/openclaw-go/openclaw/pluginsdk"
 )
 
 type readArgs struct {
@@ -121,48 +121,39 @@ func isBinary(head []byte) bool {
 func readLines(r io.Reader, rel string, offset, limit int64, maxBytes int) pluginsdk.ToolResult {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var out strings.Builder
-	var lineNo, first, last int64
+	var lineNo, first, last, shown int64
 	full, cutLine := false, false
 	for {
-		line, err := nextLine(br, maxBytes)
+		text, cut, got, err := nextLine(br, maxBytes)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return failf("read %s: %v", rel, err)
 		}
-		if line.ok {
+		if got {
 			lineNo++
 			if lineNo >= offset && !full {
-				text := line.text
-				need := len(text)
-				if out.Len() > 0 {
-					need++
-				}
 				switch {
-				case last-first+1 >= limit && first > 0:
+				case shown == limit:
 					full = true
-				case out.Len()+need > maxBytes && first > 0:
+				case shown > 0 && (cut || out.Len()+1+len(text) > maxBytes):
+					// The next page starts here.
 					full = true
 				default:
-					if out.Len() > 0 {
+					if shown > 0 {
 						out.WriteByte('\n')
 					}
-					if need > maxBytes || line.cut {
-						// A single line longer than the whole budget.
-						text = text[:min(len(text), maxBytes)]
-						for !utf8.ValidString(text) && len(text) > 0 {
-							text = text[:len(text)-1]
-						}
-						cutLine = true
-						full = true
-					}
 					out.WriteString(text)
-					if first == 0 {
+					if shown == 0 {
 						first = lineNo
 					}
+					shown++
 					last = lineNo
+					if cut {
+						cutLine, full = true, true
+					}
 				}
 			}
 		}
-		if errors.Is(err, io.EOF) {
+		if err != nil {
 			break
 		}
 	}
@@ -170,15 +161,18 @@ func readLines(r io.Reader, rel string, offset, limit int64, maxBytes int) plugi
 	if lineNo == 0 {
 		return ok(fmt.Sprintf("[%s is empty]", rel), details)
 	}
-	if first == 0 {
+	if shown == 0 {
 		return failf("read %s: offset %d is beyond the end of the file (%d lines)", rel, offset, lineNo)
 	}
 	details["startLine"], details["endLine"] = first, last
 	content := out.String()
 	switch {
 	case cutLine:
-		content += fmt.Sprintf("\n\n[Line %d is longer than %d bytes and was cut. Use exec (e.g. cut or head -c) to see the rest.]", last, maxBytes)
+		content += fmt.Sprintf("\n\n[Line %d is longer than %d bytes and was cut. Use exec (e.g. cut -c or head -c) to see the rest.]", last, maxBytes)
 		details["truncated"] = true
+		if last < lineNo {
+			content += fmt.Sprintf("\n[Use offset=%d to continue after it; the file has %d lines.]", last+1, lineNo)
+		}
 	case last < lineNo:
 		content += fmt.Sprintf("\n\n[Showing lines %d-%d of %d. Use offset=%d to continue.]", first, last, lineNo, last+1)
 		details["truncated"] = true
@@ -186,43 +180,49 @@ func readLines(r io.Reader, rel string, offset, limit int64, maxBytes int) plugi
 	return ok(content, details)
 }
 
-type line struct {
-	text string
-	ok   bool
-	// cut says the line was longer than the cap and only its start is kept.
-	cut bool
-}
-
-// nextLine reads one line without its newline (and a CR before it), keeping
-// at most keep bytes of it so a gigantic line costs no memory.
-func nextLine(br *bufio.Reader, keep int) (line, error) {
+// nextLine reads one line without its line end, keeping at most keep bytes
+// of it so a gigantic line costs no memory; cut says it was longer. got is
+// false at the end of the input.
+func nextLine(br *bufio.Reader, keep int) (text string, cut, got bool, err error) {
 	var buf []byte
-	var l line
+	dropped := false
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(buf) < keep+1 {
-			buf = append(buf, chunk[:min(len(chunk), keep+1-len(buf))]...)
-		} else if len(chunk) > 0 {
-			l.cut = true
+		// Room for the line and its CR LF, which are trimmed below.
+		room := max(keep+2-len(buf), 0)
+		if len(chunk) > room {
+			buf, dropped = append(buf, chunk[:room]...), true
+		} else {
+			buf = append(buf, chunk...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if len(chunk) > 0 || len(buf) > 0 {
-			l.ok = true
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", false, false, err
 		}
-		text := string(buf)
-		if len(buf) > keep {
-			l.cut = true
-			text = text[:keep]
-		} else {
-			text = strings.TrimSuffix(text, "\n")
-			text = strings.TrimSuffix(text, "\r")
+		if len(buf) == 0 {
+			return "", false, false, err
 		}
-		l.text = text
-		if err != nil && len(text) == 0 && !l.cut {
-			l.ok = false
+		if !dropped {
+			buf = bytes.TrimSuffix(buf, []byte("\n"))
+			buf = bytes.TrimSuffix(buf, []byte("\r"))
 		}
-		return l, err
+		if dropped || len(buf) > keep {
+			return trimPartialRune(string(buf[:min(len(buf), keep)])), true, true, err
+		}
+		return string(buf), false, true, err
 	}
+}
+
+// trimPartialRune drops a UTF-8 sequence cut off at the end of s.
+func trimPartialRune(s string) string {
+	for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size != 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/openclaw-go/openclaw/pluginsdk"
 	"github.com/openclaw-go/openclaw/plugins/fs/internal/workspace"
+	"github.com/openclaw-go/openclaw/pluginsdk"
 )
 
 // limits are the plugin's size caps, set from plugins.entries.fs.config.
@@ -204,7 +204,7 @@ func (p pathArg) path() string {
 	return p.FilePath
 }
 
-// outsideHint is added to refusals of paths outside the workspace.
+// describeErr adds a hint to refusals of paths outside the workspace.
 func describeErr(err error) string {
 	if errors.Is(err, workspace.ErrOutside) {
 		return err.Error() + "; file tools only reach files inside the agent workspace"

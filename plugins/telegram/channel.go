@@ -207,6 +207,9 @@ func (a *account) emit(ctx context.Context, in inbound) error {
 	for {
 		_, err := a.host.Emit(ctx, in.msg)
 		if err == nil {
+			if wait > minWait {
+				a.report(ctx, pluginsdk.StateConnected, nil)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {

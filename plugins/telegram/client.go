@@ -58,35 +58,38 @@ type httpCaller struct {
 }
 
 func (h httpCaller) Call(ctx context.Context, rawURL string, data *ta.RequestData) (*ta.Response, error) {
-	method := rawURL[strings.LastIndexByte(rawURL, '/')+1:]
 	var body io.Reader
 	switch {
+	case bytes.Equal(data.BodyRaw, []byte("null")):
+		// telego sends a JSON null for methods without parameters; some
+		// servers (express-based emulators) refuse it, Telegram takes {}.
+		body = strings.NewReader("{}")
 	case data.BodyRaw != nil:
 		body = bytes.NewReader(data.BodyRaw)
 	case data.BodyStream != nil:
 		body = data.BodyStream
 	default:
-		return nil, fmt.Errorf("%s: no request body", method)
+		return nil, errors.New("no request body")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, body)
 	if err != nil {
-		return nil, &transportError{method: method, err: stripURL(err)}
+		return nil, &transportError{err: stripURL(err)}
 	}
 	req.Header.Set("Content-Type", data.ContentType)
 	res, err := h.client.Do(req)
 	if err != nil {
-		return nil, &transportError{method: method, err: stripURL(err)}
+		return nil, &transportError{err: stripURL(err)}
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
 	if err != nil {
-		return nil, &transportError{method: method, err: stripURL(err)}
+		return nil, &transportError{err: stripURL(err)}
 	}
 	var out ta.Response
 	if err := json.Unmarshal(raw, &out); err == nil && (out.Ok || (out.Error != nil && out.ErrorCode != 0)) {
 		return &out, nil
 	}
-	return nil, &statusError{method: method, status: res.StatusCode, body: snippet(raw)}
+	return nil, &statusError{status: res.StatusCode, body: snippet(raw)}
 }
 
 // stripURL drops the request URL (and with it the token) from an error.
@@ -108,23 +111,21 @@ func snippet(b []byte) string {
 
 // transportError is a call that got no HTTP answer.
 type transportError struct {
-	method string
-	err    error
+	err error
 }
 
-func (e *transportError) Error() string { return e.method + ": " + e.err.Error() }
+func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
 // statusError is an HTTP answer that is not a Bot API envelope, such as a
 // proxy's error page or an emulator's 500 for a method it lacks.
 type statusError struct {
-	method string
 	status int
 	body   string
 }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("%s: HTTP %d %s: %s", e.method, e.status, http.StatusText(e.status), e.body)
+	return fmt.Sprintf("HTTP %d %s: %s", e.status, http.StatusText(e.status), e.body)
 }
 
 // apiError returns Telegram's error envelope inside err, if any.
@@ -186,6 +187,14 @@ func describe(err error) string {
 	}
 	if e := apiError(err); e != nil {
 		return fmt.Sprintf("Telegram answered %d: %s", e.ErrorCode, e.Description)
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		return te.Error()
 	}
 	return err.Error()
 }

@@ -190,8 +190,8 @@ func TestRetryDo(t *testing.T) {
 	}{
 		{"success", []error{nil}, 1, false},
 		{"5xx then success", []error{apiErr(502), nil}, 2, false},
-		{"network error then success", []error{&transportError{method: "sendMessage", err: errors.New("connection reset")}, nil}, 2, false},
-		{"emulator 500 page", []error{&statusError{method: "sendMessage", status: 500}, nil}, 2, false},
+		{"network error then success", []error{&transportError{err: errors.New("connection reset")}, nil}, 2, false},
+		{"emulator 500 page", []error{&statusError{status: 500}, nil}, 2, false},
 		{"400 is final", []error{apiErr(400)}, 1, true},
 		{"401 is final", []error{apiErr(401)}, 1, true},
 		{"403 is final", []error{apiErr(403)}, 1, true},

@@ -19,7 +19,7 @@ func TestAgainstNPMEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer em.Close()
+	t.Cleanup(em.Close) // after the account stops, so it never sees the emulator gone
 
 	token := tgfake.TokenFor(424242)
 	r := newRig(t)

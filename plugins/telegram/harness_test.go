@@ -30,7 +30,7 @@ var (
 	bob   = tgfake.User{ID: 1002, FirstName: "Bob", Username: "bob_b"}
 )
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	srv := tgfake.NewServer()
 	t.Cleanup(srv.Close)
@@ -54,12 +54,12 @@ func (r *rig) config(extra map[string]any) string {
 	return string(data)
 }
 
-func (r *rig) start(t *testing.T, extra map[string]any) {
+func (r *rig) start(t testing.TB, extra map[string]any) {
 	t.Helper()
 	r.startAccount(t, "default", r.config(extra))
 }
 
-func (r *rig) startAccount(t *testing.T, id, cfg string) {
+func (r *rig) startAccount(t testing.TB, id, cfg string) {
 	t.Helper()
 	if err := r.h.StartAccount(ctx(t), channelID, id, cfg); err != nil {
 		t.Fatalf("StartAccount: %v", err)
@@ -68,12 +68,12 @@ func (r *rig) startAccount(t *testing.T, id, cfg string) {
 }
 
 // waitConnected waits until the account reports connected.
-func (r *rig) waitConnected(t *testing.T, id string) pluginsdk.AccountStatus {
+func (r *rig) waitConnected(t testing.TB, id string) pluginsdk.AccountStatus {
 	t.Helper()
 	return r.waitStatus(t, id, func(s pluginsdk.AccountStatus) bool { return s.State == pluginsdk.StateConnected })
 }
 
-func (r *rig) waitStatus(t *testing.T, id string, ok func(pluginsdk.AccountStatus) bool) pluginsdk.AccountStatus {
+func (r *rig) waitStatus(t testing.TB, id string, ok func(pluginsdk.AccountStatus) bool) pluginsdk.AccountStatus {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for {
@@ -89,12 +89,12 @@ func (r *rig) waitStatus(t *testing.T, id string, ok func(pluginsdk.AccountStatu
 }
 
 // next returns the next message the plugin emitted.
-func (r *rig) next(t *testing.T) pluginsdk.InboundMessage {
+func (r *rig) next(t testing.TB) pluginsdk.InboundMessage {
 	t.Helper()
 	return r.h.Host.NextEmit(t, wait)
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 2*wait)
 	t.Cleanup(cancel)
 	return c
@@ -123,7 +123,7 @@ func until(ctx context.Context, cond func() bool) error {
 	return nil
 }
 
-func mustJSON(t *testing.T, v any) json.RawMessage {
+func mustJSON(t testing.TB, v any) json.RawMessage {
 	t.Helper()
 	data, err := json.Marshal(v)
 	if err != nil {

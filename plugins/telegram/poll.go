@@ -72,7 +72,7 @@ func (a *account) poll(ctx context.Context) error {
 				err = fmt.Errorf("%s (another process polls this bot token, or a webhook is set)", describe(err))
 				a.leaveWebhookMode(ctx)
 			}
-			a.log.Warn("getUpdates failed; retrying", "error", err, "in", wait)
+			a.log.Warn("getUpdates failed; retrying", "error", describe(err), "in", wait)
 			a.report(ctx, pluginsdk.StateReconnecting, err)
 			connected = false
 			if !sleep(ctx, wait) {

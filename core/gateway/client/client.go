@@ -47,6 +47,8 @@ type Options struct {
 	OnEvent func(Event)
 	// HandshakeTimeout bounds dialing and the handshake (default 15s).
 	HandshakeTimeout time.Duration
+	// HTTPClient dials the upgrade request (custom TLS roots, pinning).
+	HTTPClient *http.Client
 }
 
 // Hello is the server's hello-ok.
@@ -159,7 +161,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	}
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ws, resp, err := websocket.Dial(hctx, u, &websocket.DialOptions{HTTPHeader: opts.Header, CompressionMode: websocket.CompressionDisabled})
+	ws, resp, err := websocket.Dial(hctx, u, &websocket.DialOptions{HTTPHeader: opts.Header, HTTPClient: opts.HTTPClient, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("connect to gateway at %s: HTTP %d: %w", u, resp.StatusCode, err)

@@ -36,6 +36,11 @@ func FuzzFrame(f *testing.F) {
 	}
 	e := newEnv(f, nil)
 	var c *rawConn
+	f.Cleanup(func() {
+		if c != nil {
+			c.ws.CloseNow()
+		}
+	})
 	probe := 0
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if c == nil {

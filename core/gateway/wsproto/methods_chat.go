@@ -172,6 +172,18 @@ func (s *Server) startRun(req backend.RunRequest, answer func(run *runs.Run, joi
 	if req.RunID == "" {
 		req.RunID = runs.NewID()
 	}
+	if req.SessionKey == "" {
+		// Events name their session; an unaddressed run goes to the
+		// agent's main session, so say so up front.
+		agent := req.AgentID
+		if agent == "" {
+			agent = s.defaultAgentID(context.Background())
+		}
+		if agent == "" {
+			agent = "main"
+		}
+		req.SessionKey = "agent:" + agent + ":main"
+	}
 	stream := s.newRunStream(req.RunID, req.SessionKey, req.AgentID)
 	run, joined, err := s.runs.Start(req, stream.emit)
 	if err != nil {

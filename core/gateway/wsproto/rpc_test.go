@@ -353,7 +353,9 @@ func TestChatErrorEvent(t *testing.T) {
 	e.fakes.Chat.Err = &backend.RunError{Kind: "rate_limit", Message: "provider rate limited", Retryable: true}
 	c := e.operator()
 	ack := c.ok("chat.send", map[string]any{"sessionKey": "k", "message": "x", "idempotencyKey": "e1"})
-	p := c.event("chat", func(p map[string]any) bool { return p["runId"] == ack["runId"] && (p["state"] == "error" || p["state"] == "final") })
+	p := c.event("chat", func(p map[string]any) bool {
+		return p["runId"] == ack["runId"] && (p["state"] == "error" || p["state"] == "final")
+	})
 	if p["state"] != "error" || p["errorKind"] != "rate_limit" || p["errorMessage"] != "provider rate limited" {
 		t.Fatalf("error event %v", p)
 	}
@@ -487,5 +489,18 @@ func TestSlowConsumerDisconnected(t *testing.T) {
 			e.srv.Broadcast("test", payload)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestUnaddressedRunNamesTheMainSession(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.operator()
+	c.send(map[string]any{"type": "req", "id": "a", "method": "agent", "params": map[string]any{"message": "x", "agentId": "research", "idempotencyKey": "u1"}})
+	p := c.event("chat", func(p map[string]any) bool { return p["state"] == "final" })
+	if p["sessionKey"] != "agent:research:main" {
+		t.Fatalf("chat event sessionKey %q", p["sessionKey"])
+	}
+	if got := e.fakes.Chat.Requests()[0].SessionKey; got != "agent:research:main" {
+		t.Fatalf("run session key %q", got)
 	}
 }

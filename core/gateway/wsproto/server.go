@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 
@@ -416,14 +415,4 @@ func (s *Server) handle(name, scope, service string, needs func(backend.Services
 	}
 	s.methods[name] = &method{scope: scope, service: service, needs: needs, fn: fn}
 	s.order = append(s.order, name)
-}
-
-// sortedKeys returns m's keys in order, for stable output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -165,6 +165,8 @@ func (s *Server) handleFrame(c *gwConn, f frame) bool {
 	defer s.mu.Unlock()
 	switch f.Op {
 	case opHeartbeat:
+		s.heartbeats++
+		s.broadcast()
 		c.enqueue(mustJSON(map[string]any{"op": opHeartbeatACK, "d": nil, "s": nil, "t": nil}))
 		return true
 	case opIdentify:
@@ -420,6 +422,11 @@ func (s *Server) Resumes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.resumes
+}
+
+// WaitHeartbeats waits until clients have sent n heartbeats (op 1) in all.
+func (s *Server) WaitHeartbeats(ctx context.Context, n int) error {
+	return s.waitFor(ctx, "heartbeats", func() bool { return s.heartbeats >= n })
 }
 
 // LastIdentify is the last IDENTIFY a client sent.

@@ -165,6 +165,12 @@ func (s *Server) SendChannel(channelID string, from User, content string, mentio
 	return s.Inject(Inject{ChannelID: channelID, Author: from, Content: content, MentionBot: mentionBot})
 }
 
+// SendAsBot posts a message authored by the bot itself, as another session
+// of the same bot would: the plugin must ignore it.
+func (s *Server) SendAsBot(channelID, content string) (Message, error) {
+	return s.Inject(Inject{ChannelID: channelID, Author: *s.world.Bot.User, Content: content})
+}
+
 // DMChannel returns the DM channel between the bot and a user, opening it
 // (and learning the user) when needed.
 func (s *Server) DMChannel(u User) Channel {

@@ -78,6 +78,7 @@ type Server struct {
 	conns        map[*gwConn]bool
 	identifies   int
 	resumes      int
+	heartbeats   int
 	lastIdentify Identify
 	presence     []map[string]any
 }

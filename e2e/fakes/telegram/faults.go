@@ -6,8 +6,8 @@ import (
 	"slices"
 )
 
-// SendMethods are the calls that deliver a message to a chat.
-var SendMethods = []string{"sendMessage", "sendPhoto", "sendDocument"}
+// sendMethods are the calls that deliver a message to a chat.
+func sendMethods() []string { return []string{"sendMessage", "sendPhoto", "sendDocument"} }
 
 // Fault makes the bot's next calls fail.
 type Fault struct {
@@ -67,7 +67,7 @@ func (b *Bot) ClearFaults() {
 // RateLimitSends answers the next n sends with 429 and retry_after.
 func (b *Bot) RateLimitSends(n, retryAfter int) {
 	b.AddFault(Fault{
-		Methods: SendMethods, Times: n, Status: http.StatusTooManyRequests, RetryAfter: retryAfter,
+		Methods: sendMethods(), Times: n, Status: http.StatusTooManyRequests, RetryAfter: retryAfter,
 		Description: fmt.Sprintf("Too Many Requests: retry after %d", retryAfter),
 	})
 }
@@ -82,7 +82,7 @@ func (b *Bot) FailMethod(method string, n, status int) {
 // Telegram's "can't parse entities" error, as if the markup were broken.
 func (b *Bot) RejectEntities(n int) {
 	b.AddFault(Fault{
-		Methods: slices.Concat(SendMethods, []string{"editMessageText"}), Times: n, Status: http.StatusBadRequest, OnlyWithParseMode: true,
+		Methods: append(sendMethods(), "editMessageText"), Times: n, Status: http.StatusBadRequest, OnlyWithParseMode: true,
 		Description: "Bad Request: can't parse entities: Can't find end of the entity starting at byte offset 0",
 	})
 }

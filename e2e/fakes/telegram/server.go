@@ -38,14 +38,16 @@ type BotSpec struct {
 }
 
 // DefaultBotSpec is the bot NewServer creates.
-var DefaultBotSpec = BotSpec{ID: 7000000001, Username: "openclaw_test_bot", FirstName: "OpenClaw Test"}
+func DefaultBotSpec() BotSpec {
+	return BotSpec{ID: 7000000001, Username: "openclaw_test_bot", FirstName: "OpenClaw Test"}
+}
 
 // NewServer starts a fake Bot API on a loopback port, hosting one bot
-// described by DefaultBotSpec.
+// described by DefaultBotSpec().
 func NewServer() *Server {
 	s := &Server{closing: make(chan struct{}), bots: map[string]*Bot{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.defaultBot = s.AddBot(DefaultBotSpec)
+	s.defaultBot = s.AddBot(DefaultBotSpec())
 	return s
 }
 

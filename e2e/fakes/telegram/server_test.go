@@ -111,7 +111,7 @@ func TestGetMe(t *testing.T) {
 	defer s.Close()
 	_, env := call(t, s, s.Bot().Token(), "getme", nil) // method names are case-insensitive
 	var me User
-	if err := json.Unmarshal(env.Result, &me); err != nil || !me.IsBot || me.Username != DefaultBotSpec.Username || me.ID != DefaultBotSpec.ID {
+	if err := json.Unmarshal(env.Result, &me); err != nil || !me.IsBot || me.Username != DefaultBotSpec().Username || me.ID != DefaultBotSpec().ID {
 		t.Fatalf("getMe = %s (%v)", env.Result, err)
 	}
 }

@@ -233,8 +233,8 @@ func (d *Dir) syncDir(dir string) {
 	}
 }
 
-// resolveFinal follows a chain of symlinks at the last component of rel,
-// refusing one that leaves the workspace. Directories on the way are left to
+// resolveFinal follows a chain of relative symlinks at the last component
+// of rel, refusing one that leaves the workspace or is absolute. Directories on the way are left to
 // os.Root, which checks them at the moment of use.
 func (d *Dir) resolveFinal(rel string) (string, error) {
 	cur := rel
@@ -254,12 +254,9 @@ func (d *Dir) resolveFinal(rel string) (string, error) {
 			return "", explain("read link", cur, err)
 		}
 		if filepath.IsAbs(target) {
-			next, err := d.Rel(target)
-			if err != nil {
-				return "", fmt.Errorf("%s is a symlink to %s: %w", rel, target, ErrOutside)
-			}
-			cur = next
-			continue
+			// os.Root refuses absolute links for every other operation;
+			// writes refuse them too, so a path behaves the same for all.
+			return "", fmt.Errorf("%s is a symlink to the absolute path %s: %w (only relative links inside it are followed)", rel, target, ErrOutside)
 		}
 		next, err := d.Rel(filepath.Join(filepath.Dir(cur), target))
 		if err != nil {
