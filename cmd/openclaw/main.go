@@ -48,6 +48,7 @@ func newApp() *cli.App {
 			doctorCommand(),
 			healthCommand(), statusCommand(), logsCommand(), messageCommand(), agentCommand(), tokenCommand(),
 			cronCommand(),
+			channelsCommand(),
 		},
 	}
 }

@@ -18,7 +18,9 @@ import (
 
 	"github.com/openclaw-go/openclaw/core/agent"
 	"github.com/openclaw-go/openclaw/core/config"
+	"github.com/openclaw-go/openclaw/core/cron"
 	"github.com/openclaw-go/openclaw/core/daemon"
+	"github.com/openclaw-go/openclaw/core/heartbeat"
 	"github.com/openclaw-go/openclaw/core/inbox"
 	"github.com/openclaw-go/openclaw/core/mcp"
 	"github.com/openclaw-go/openclaw/core/models"
@@ -33,15 +35,17 @@ import (
 
 // Services are the parts of a running gateway that answer messages.
 type Services struct {
-	Gateway  *daemon.Gateway
-	Models   *models.Router
-	Sessions *sessions.Store
-	Tools    *tools.Registry
-	Agent    *agent.Runner
-	Pairing  *pairing.Store
-	Pipeline *pipeline.Pipeline
-	MCP      *mcp.Manager
-	Skills   *skillsource.Source
+	Gateway   *daemon.Gateway
+	Models    *models.Router
+	Sessions  *sessions.Store
+	Tools     *tools.Registry
+	Agent     *agent.Runner
+	Pairing   *pairing.Store
+	Pipeline  *pipeline.Pipeline
+	MCP       *mcp.Manager
+	Cron      *cron.Service
+	Heartbeat *heartbeat.Service
+	Skills    *skillsource.Source
 
 	logger       hclog.Logger
 	skills       agent.SkillSource
@@ -98,6 +102,16 @@ func Build(g *daemon.Gateway) (*Services, error) {
 	if err := s.startMCP(context.Background(), cfg); err != nil {
 		return nil, fmt.Errorf("mcp: %w", err)
 	}
+	if err := s.startCron(context.Background(), cfg); err != nil {
+		return nil, fmt.Errorf("cron: %w", err)
+	}
+	var cc cron.Config
+	_ = cfg.Section("cron", &cc)
+	if cc.Active(os.Getenv) {
+		if err := s.startHeartbeat(cfg); err != nil {
+			return nil, fmt.Errorf("heartbeat: %w", err)
+		}
+	}
 	s.Pipeline = pipeline.New(router, agentAdapter{s}, g.Channels, s.logger.Named("pipeline"))
 	g.OnReconfigure(s.reconfigure)
 	return s, nil
@@ -124,6 +138,14 @@ func (s *Services) reconfigure(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	s.Pipeline.SetRouter(router)
+	if s.Heartbeat != nil {
+		var ac heartbeat.AgentsConfig
+		if err := cfg.Section("agents", &ac); err == nil {
+			if plans, err := heartbeat.Plans(ac, time.Local); err == nil {
+				s.Heartbeat.Reconfigure(plans)
+			}
+		}
+	}
 	var mc mcp.Config
 	if err := cfg.Section("mcp", &mc); err == nil && s.MCP != nil {
 		s.MCP.Apply(mc)
@@ -164,6 +186,14 @@ func (s *Services) runner() *agent.Runner {
 func (s *Services) Close() error {
 	if s.MCP != nil {
 		s.MCP.Stop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.Heartbeat != nil {
+		_ = s.Heartbeat.Close(ctx)
+	}
+	if s.Cron != nil {
+		_ = s.Cron.Close(ctx)
 	}
 	_ = s.runner().Close()
 	return s.Sessions.Close()

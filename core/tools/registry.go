@@ -367,7 +367,10 @@ func (r *Registry) pluginFailure(ctx context.Context, pluginID string, p *plugin
 	st, _ := status.FromError(err)
 	switch st.Code() {
 	case codes.Unavailable, codes.Canceled, codes.Aborted, codes.Unknown, codes.Internal:
-		if st.Code() == codes.Unavailable || strings.Contains(st.Message(), "transport") || strings.Contains(st.Message(), "EOF") {
+		// Our context is alive, so a cancelled call means the plugin's
+		// connection was torn down under it.
+		if st.Code() == codes.Unavailable || st.Code() == codes.Canceled || strings.Contains(st.Message(), "transport") ||
+			strings.Contains(st.Message(), "EOF") || strings.Contains(st.Message(), "connection is closing") {
 			r.forget(pluginID, p)
 			r.log.Warn("tool plugin went away during a call", "plugin", pluginID, "tool", tool, "error", err)
 			return errorResult("Tool %s failed: plugin %s stopped while running it (%s). It may be restarting; you can try again.", tool, pluginID, st.Message())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -179,7 +180,9 @@ func sendError(method, channelID string, err error) error {
 func classify(err error) verdict {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return verdict{retry: true, after: rl.RetryAfter}
+		// Retry-After is whole seconds; a little margin keeps the retry
+		// from landing a hair before the window reopens.
+		return verdict{retry: true, after: rl.RetryAfter + 100*time.Millisecond}
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {

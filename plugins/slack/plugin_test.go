@@ -469,6 +469,8 @@ func TestSendRateLimitAndRetry(t *testing.T) {
 	}
 
 	// Server errors are not replayed: the message may have been posted.
+	// Let the last 429's window close first, so the fake answers the 500.
+	time.Sleep(1100 * time.Millisecond)
 	r.fake.FailNext("chat.postMessage", 1, 500)
 	before := r.fake.Calls("chat.postMessage")
 	if _, err := send(t, r, msg); err == nil {

@@ -170,3 +170,10 @@ type CronJob struct {
 	LastRunAt     time.Time `json:"-"`
 	LastRunStatus string    `json:"lastRunStatus,omitempty"`
 }
+
+// CronRPC is implemented by a Cron that serves the rest of the cron.*
+// methods (status, get, add, update, remove, run, runs) itself, with
+// OpenClaw's parameter and result shapes.
+type CronRPC interface {
+	HandleRPC(ctx context.Context, method string, params json.RawMessage) (any, error)
+}

@@ -2,6 +2,7 @@ package wsproto
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -30,6 +31,13 @@ func (s *Server) registerMethods() {
 	s.handle("plugins.list", ScopeRead, "plugins", func(v backend.Services) bool { return v.Plugins != nil }, s.pluginsList)
 	s.handle("skills.status", ScopeRead, "skills", func(v backend.Services) bool { return v.Skills != nil }, s.skillsStatus)
 	s.handle("cron.list", ScopeRead, "cron", func(v backend.Services) bool { return v.Cron != nil }, s.cronList)
+	cronRPC := func(v backend.Services) bool { _, ok := v.Cron.(backend.CronRPC); return ok }
+	for _, m := range []string{"cron.status", "cron.get", "cron.runs"} {
+		s.handle(m, ScopeRead, "cron", cronRPC, s.cronPassThrough)
+	}
+	for _, m := range []string{"cron.add", "cron.update", "cron.remove", "cron.run"} {
+		s.handle(m, ScopeAdmin, "cron", cronRPC, s.cronPassThrough)
+	}
 	s.handle("sessions.list", ScopeRead, "sessions", sess, s.sessionsList)
 	s.handle("sessions.get", ScopeRead, "sessions", sess, s.sessionsGet)
 	s.handle("sessions.reset", ScopeAdmin, "sessions", sess, s.sessionsReset)
@@ -237,6 +245,23 @@ func (s *Server) skillsStatus(ctx context.Context, c *call) (any, error) {
 		r.Skills = []backend.SkillInfo{}
 	}
 	return r, nil
+}
+
+// cronPassThrough hands a cron method to a scheduler that serves it.
+func (s *Server) cronPassThrough(ctx context.Context, c *call) (any, error) {
+	rpc, ok := s.opts.Services.Cron.(backend.CronRPC)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", c.method, backend.ErrUnsupported)
+	}
+	params := c.params
+	if len(params) == 0 {
+		params = json.RawMessage("{}")
+	}
+	res, err := rpc.HandleRPC(ctx, c.method, params)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", c.method, backend.ErrInvalid, err)
+	}
+	return res, nil
 }
 
 func (s *Server) cronList(ctx context.Context, c *call) (any, error) {

@@ -126,28 +126,32 @@ type Server struct {
 	opts Options
 	st   *slacktest.Server
 
-	mu          sync.Mutex
-	cond        *sync.Cond
-	closed      bool
-	rejectAll   bool
-	faults      map[string][]fault
-	channels    map[string]*Channel
-	users       map[string]*User
-	posted      []Posted
-	reactions   []Reaction
-	uploads     map[string]*Upload
-	uploadSeq   int
-	calls       map[string]int
-	conns       []*socketConn
-	connected   int // Socket Mode connections that got hello
-	nextConnID  int
-	pending     []*envelope // not yet acknowledged, in delivery order
-	acked       map[string]bool
-	ackPayloads map[string]json.RawMessage
-	envelopes   map[string]*envelope
-	envSeq      int
-	tsSeq       int64
-	tsBase      int64
+	mu        sync.Mutex
+	cond      *sync.Cond
+	closed    bool
+	rejectAll bool
+	faults    map[string][]fault
+	// limitedUntil is when each rate-limited method may be called again;
+	// violations counts calls that came sooner.
+	limitedUntil map[string]time.Time
+	violations   int
+	channels     map[string]*Channel
+	users        map[string]*User
+	posted       []Posted
+	reactions    []Reaction
+	uploads      map[string]*Upload
+	uploadSeq    int
+	calls        map[string]int
+	conns        []*socketConn
+	connected    int // Socket Mode connections that got hello
+	nextConnID   int
+	pending      []*envelope // not yet acknowledged, in delivery order
+	acked        map[string]bool
+	ackPayloads  map[string]json.RawMessage
+	envelopes    map[string]*envelope
+	envSeq       int
+	tsSeq        int64
+	tsBase       int64
 }
 
 type fault struct {
@@ -160,16 +164,17 @@ type fault struct {
 func New(opts Options) *Server {
 	opts.defaults()
 	s := &Server{
-		opts:        opts,
-		faults:      map[string][]fault{},
-		channels:    map[string]*Channel{},
-		users:       map[string]*User{},
-		uploads:     map[string]*Upload{},
-		calls:       map[string]int{},
-		acked:       map[string]bool{},
-		ackPayloads: map[string]json.RawMessage{},
-		envelopes:   map[string]*envelope{},
-		tsBase:      time.Now().Unix(),
+		opts:         opts,
+		faults:       map[string][]fault{},
+		limitedUntil: map[string]time.Time{},
+		channels:     map[string]*Channel{},
+		users:        map[string]*User{},
+		uploads:      map[string]*Upload{},
+		calls:        map[string]int{},
+		acked:        map[string]bool{},
+		ackPayloads:  map[string]json.RawMessage{},
+		envelopes:    map[string]*envelope{},
+		tsBase:       time.Now().Unix(),
 	}
 	s.cond = sync.NewCond(&s.mu)
 	s.users[opts.BotUserID] = &User{ID: opts.BotUserID, Name: opts.BotName, RealName: opts.BotName, IsBot: true}
@@ -263,6 +268,15 @@ func (s *Server) RejectTokens(reject bool) {
 // whole seconds; retryAfter is rounded up to them.
 func (s *Server) RateLimit(method string, n int, retryAfter time.Duration) {
 	s.addFaults(method, n, fault{status: http.StatusTooManyRequests, retryAfter: retryAfter, slackError: "ratelimited"})
+}
+
+// RateLimitViolations counts calls of a rate-limited method made before
+// its Retry-After ran out: a client honouring Slack's header keeps this at
+// zero. Such calls are answered 429 again.
+func (s *Server) RateLimitViolations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.violations
 }
 
 // FailNext answers the next n calls of a method with HTTP status (e.g. 500).

@@ -192,3 +192,35 @@ func TestSocketRejectedToken(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimitWindow(t *testing.T) {
+	f := New(Options{})
+	defer f.Close()
+	f.AddChannel(Channel{ID: "C1", Name: "general"})
+	api := slack.New(f.BotToken(), slack.OptionAPIURL(f.APIURL()))
+	ctx := t.Context()
+
+	f.RateLimit("chat.postMessage", 1, time.Second)
+	var rl *slack.RateLimitedError
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); !errors.As(err, &rl) {
+		t.Fatalf("first call: %v, want rate limited", err)
+	}
+	// Calling again at once, inside Retry-After, is refused and counted.
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); !errors.As(err, &rl) {
+		t.Fatalf("early retry: %v, want rate limited", err)
+	}
+	if f.RateLimitViolations() != 1 {
+		t.Fatalf("violations = %d, want 1", f.RateLimitViolations())
+	}
+	// Other methods are not limited.
+	if _, err := api.AuthTestContext(ctx); err != nil {
+		t.Fatalf("auth.test during the limit: %v", err)
+	}
+	time.Sleep(rl.RetryAfter)
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatalf("after Retry-After: %v", err)
+	}
+	if f.RateLimitViolations() != 1 || len(f.Posted()) != 1 {
+		t.Fatalf("violations %d, posted %d; want 1 and 1", f.RateLimitViolations(), len(f.Posted()))
+	}
+}

@@ -24,7 +24,13 @@ func (s *Server) webMethod(method string, h http.HandlerFunc) http.HandlerFunc {
 		s.mu.Lock()
 		s.calls[method]++
 		var f *fault
-		if q := s.faults[method]; len(q) > 0 {
+		now := time.Now()
+		if until := s.limitedUntil[method]; now.Before(until) {
+			// Called again before Retry-After ran out: Slack answers 429
+			// again, and the fake remembers the client did not wait.
+			s.violations++
+			f = &fault{status: http.StatusTooManyRequests, retryAfter: until.Sub(now), slackError: "ratelimited"}
+		} else if q := s.faults[method]; len(q) > 0 {
 			f = &q[0]
 			s.faults[method] = q[1:]
 		}
@@ -39,6 +45,13 @@ func (s *Server) webMethod(method string, h http.HandlerFunc) http.HandlerFunc {
 			if f.retryAfter > 0 {
 				secs := int((f.retryAfter + time.Second - 1) / time.Second)
 				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				if f.status == http.StatusTooManyRequests {
+					s.mu.Lock()
+					if until := now.Add(time.Duration(secs) * time.Second); until.After(s.limitedUntil[method]) {
+						s.limitedUntil[method] = until
+					}
+					s.mu.Unlock()
+				}
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(f.status)
