@@ -13,7 +13,7 @@ TOOLS := $(CURDIR)/.tools
 # registry (`make registry`) and installed with `openclaw plugins install`.
 PLUGINS := $(patsubst plugins/%/openclaw.plugin.json,%,$(shell grep -l '"bundled": *true' plugins/*/openclaw.plugin.json))
 
-.PHONY: all build cli plugins run test test-unit test-e2e bench proto lint fmt vet clean registry node e2e-deps
+.PHONY: all build cli plugins run test test-unit test-e2e bench proto proto-check fmt clean registry node e2e-deps
 
 all: build
 
@@ -35,7 +35,7 @@ plugin-%:
 run: build
 	./$(BIN)/openclaw gateway run
 
-test: build e2e-deps
+test: build e2e-deps proto-check
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*'))" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) test -race -count=1 ./...
@@ -85,8 +85,11 @@ $(TOOLS)/protoc-gen-go-grpc:
 proto: $(TOOLS)/buf $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc
 	cd proto && PATH=$(TOOLS):$$PATH buf lint && PATH=$(TOOLS):$$PATH buf generate
 
-proto-breaking: $(TOOLS)/buf
+# The contract is checked on every test run: lint, no breaking change
+# against main, and the committed Go code matches the .proto files.
+proto-check: proto
 	cd proto && $(TOOLS)/buf breaking --against '../.git#branch=main,subdir=proto'
+	@git diff --quiet -- proto || (echo "proto: generated code is out of date; commit the output of make proto"; git --no-pager diff --stat -- proto; exit 1)
 
 fmt:
 	gofmt -w $$(find . -name '*.go' -not -path './.tools/*')

@@ -91,3 +91,10 @@ func (r *discordRig) checkRateLimit(t *testing.T, _ time.Duration) {
 }
 
 func (r *discordRig) ready(ctx context.Context) error { return r.s.WaitReady(ctx, 1) }
+
+func (r *discordRig) disconnect(ctx context.Context) error {
+	r.s.DropConnections()
+	return r.s.WaitDisconnected(ctx)
+}
+
+func (r *discordRig) connects() int { return r.s.Identifies() + r.s.Resumes() }

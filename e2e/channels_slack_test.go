@@ -99,3 +99,13 @@ func (r *slackRig) checkRateLimit(t *testing.T, _ time.Duration) {
 }
 
 func (r *slackRig) ready(ctx context.Context) error { return r.f.WaitConnections(ctx, 1) }
+
+func (r *slackRig) disconnect(context.Context) error {
+	r.f.Disconnect()
+	return nil
+}
+
+func (r *slackRig) connects() int {
+	total, _ := r.f.Connections()
+	return total
+}

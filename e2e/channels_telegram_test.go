@@ -107,3 +107,11 @@ func (r *telegramRig) checkRateLimit(t *testing.T, d time.Duration) {
 }
 
 func (r *telegramRig) ready(ctx context.Context) error { return r.bot.WaitPolling(ctx) }
+
+// disconnect cuts the parked long poll; the plugin polls again.
+func (r *telegramRig) disconnect(context.Context) error {
+	r.bot.DropLongPolls()
+	return nil
+}
+
+func (r *telegramRig) connects() int { return -1 }

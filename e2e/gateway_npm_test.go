@@ -26,10 +26,10 @@ import (
 // and an OpenAPI validator. `e2e/npm-gateway/setup.sh` installs them; when
 // they are absent the tests skip and say so.
 //
-// By default the gateway runs in this process over fake services, so the
-// answers are known exactly. OPENCLAW_E2E_GATEWAY=binary runs the real
-// `openclaw gateway run` instead (built by `make build`); answers then come
-// from the configured agent and are checked for shape only.
+// By default they drive the real `openclaw gateway run` (built by `make
+// build`) with the echo model. OPENCLAW_E2E_GATEWAY=fakes runs the gateway
+// in this process over fake services instead, where answers are known
+// exactly.
 
 const npmGatewayToken = "e2e-token"
 
@@ -40,11 +40,14 @@ type clientTarget struct {
 
 func startClientTarget(t *testing.T) clientTarget {
 	t.Helper()
-	if os.Getenv("OPENCLAW_E2E_GATEWAY") == "binary" {
-		g := harness.StartGateway(t, harness.Options{Config: map[string]any{"gateway": map[string]any{
-			"mode": "local",
-			"http": map[string]any{"endpoints": map[string]any{"chatCompletions": map[string]any{"enabled": true}, "responses": map[string]any{"enabled": true}}},
-		}}})
+	if os.Getenv("OPENCLAW_E2E_GATEWAY") != "fakes" {
+		g := harness.StartGateway(t, harness.Options{Config: map[string]any{
+			"gateway": map[string]any{
+				"mode": "local",
+				"http": map[string]any{"endpoints": map[string]any{"chatCompletions": map[string]any{"enabled": true}, "responses": map[string]any{"enabled": true}}},
+			},
+			"agents": map[string]any{"defaults": map[string]any{"model": map[string]any{"primary": "echo/echo"}, "skipBootstrap": true}},
+		}})
 		return clientTarget{wsURL: "ws://127.0.0.1:" + strconv.Itoa(g.Port), httpBase: g.URL(), token: npmGatewayToken}
 	}
 	fakes := backendtest.New()

@@ -110,13 +110,16 @@ func (r *mmRegistry) publish(version, script string) {
 }
 
 // mmGatewayConfig trusts the registry and points the Mattermost channel at
-// the fake with open DMs and the echo model.
+// the fake with open DMs and the echo model, which answers each message on
+// its own.
 func mmGatewayConfig(f *mm.Server, r *mmRegistry) map[string]any {
 	return map[string]any{
 		"agents": map[string]any{"defaults": map[string]any{
 			"model":         map[string]any{"primary": "echo/echo"},
 			"skipBootstrap": true,
 		}},
+		// One turn, and so one reply, per message, however fast they come.
+		"messages": map[string]any{"queue": map[string]any{"mode": "followup", "debounceMs": 0, "cap": 1000}},
 		"channels": map[string]any{"mattermost": map[string]any{
 			"botToken": f.BotToken(), "baseUrl": f.URL(),
 			"dmPolicy": "open", "allowFrom": []any{"*"},
@@ -181,6 +184,18 @@ func waitGone(t *testing.T, pid int, what string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%s (pid %d) still running", what, pid)
+}
+
+// waitWebSockets waits until the fake has accepted n event stream
+// connections in all and one is open.
+func waitWebSockets(t *testing.T, f *mm.Server, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if err := f.WaitWebSockets(ctx, n); err != nil {
+		opened, open := f.WebSockets()
+		t.Fatalf("waiting for Mattermost connection %d (opened %d, open %d): %v", n, opened, open, err)
+	}
 }
 
 // dm is a user's direct channel with the bot on the fake server.
@@ -285,11 +300,7 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	oldPID := waitMM(t, g, versionDir(g, "1.0.0"))
 	// Mattermost only sends events to connected clients: post once the
 	// plugin's event stream is up.
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	if err := f.WaitWebSockets(ctx, 1); err != nil {
-		t.Fatalf("the plugin never connected to Mattermost: %v", err)
-	}
+	waitWebSockets(t, f, 1)
 	d := newDM(t, f)
 	d.send("hello after install")
 	d.waitAnswered()
@@ -301,14 +312,18 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	flowing := make(chan struct{})
+	unheard := 0 // posted while no event stream was connected
 	go func() {
 		defer close(flowing)
 		for i := 0; ; i++ {
+			if _, open := f.WebSockets(); open == 0 {
+				unheard++
+			}
 			d.send(fmt.Sprintf("during %d", i))
 			select {
 			case <-stop:
 				return
-			case <-time.After(100 * time.Millisecond):
+			case <-time.After(25 * time.Millisecond):
 			}
 		}
 	}()
@@ -316,6 +331,9 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	if !strings.Contains(out, "1.0.0 → 1.1.0") {
 		t.Errorf("update: %s", out)
 	}
+	// The gateway tries 1.1.0 once before the switch; the process that
+	// stays is the one that connects to Mattermost.
+	waitWebSockets(t, f, 2)
 	newPID := waitMM(t, g, versionDir(g, "1.1.0"))
 	time.Sleep(500 * time.Millisecond) // a few more while the new process settles
 	close(stop)
@@ -323,6 +341,7 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	for i := range 3 {
 		d.send(fmt.Sprintf("after %d", i))
 	}
+	t.Logf("%d messages sent, %d of them while the plugin was switching", len(d.sent), unheard)
 	d.waitAnswered()
 	d.checkOnce()
 	if newPID == oldPID {
@@ -358,6 +377,16 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	waitGone(t, newPID, "the uninstalled plugin process")
 	if pids := harness.PluginsByExe(filepath.Join(g.StateDir, registry.PluginsDir)); len(pids) != 0 {
 		t.Errorf("plugin processes left after uninstall: %v", pids)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		opened, open := f.WebSockets()
+		if open == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d of %d Mattermost connections still open after uninstall", open, opened)
+			break
+		}
 	}
 	if _, err := os.Stat(filepath.Join(g.StateDir, registry.PluginsDir, "@openclaw")); !os.IsNotExist(err) {
 		t.Errorf("plugin files left after uninstall: %v", err)

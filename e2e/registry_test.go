@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -84,26 +85,39 @@ func (u *user) lock() *registry.Lock {
 	return l
 }
 
-// writePlugin makes a throwaway plugin folder whose "binary" is a script.
+// writePlugin makes a throwaway plugin folder: the example tool plugin
+// built as "hello" at version, since installing tries the build first.
 func writePlugin(t *testing.T, dir, version string) {
 	t.Helper()
 	os.MkdirAll(dir, 0o755)
 	m := map[string]any{
 		"id": "hello", "package": "@e2e/hello", "version": version, "description": "says hello",
-		"kinds": []string{"tool"}, "protocolVersions": []int{1}, "executable": "hello",
+		"kinds": []string{"tool"}, "tools": []string{"word_count"}, "protocolVersions": []int{1}, "executable": "hello",
 		"capabilities": map[string]any{"network": []string{"example.com"}},
 	}
 	data, _ := json.Marshal(m)
-	os.WriteFile(filepath.Join(dir, "openclaw.plugin.json"), data, 0o644)
-	os.WriteFile(filepath.Join(dir, "hello"), []byte("#!/bin/sh\necho hello "+version+"\n"+strings.Repeat("# padding\n", 20000)), 0o755)
+	manifestPath := filepath.Join(dir, "openclaw.plugin.json")
+	os.WriteFile(manifestPath, data, 0o644)
+	// The binary embeds its manifest; an overlay swaps in this one.
+	src := filepath.Join(harness.Root(), "pluginsdk", "examples", "wordcount")
+	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(src, "openclaw.plugin.json"): manifestPath}})
+	os.WriteFile(filepath.Join(dir, "overlay.json"), overlay, 0o644)
+	cmd := exec.Command("go", "build", "-overlay", filepath.Join(dir, "overlay.json"), "-o", filepath.Join(dir, "hello"), "./pluginsdk/examples/wordcount")
+	cmd.Dir = harness.Root()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build hello %s: %v\n%s", version, err, out)
+	}
 }
 
 // publishVersion packs the plugin for this machine and one other platform
-// and publishes both bundles with the publisher's key.
+// and publishes both bundles with the publisher's key. The other
+// platform's build is never run here: a stand-in script takes its place.
 func publishVersion(t *testing.T, pub *user, keys, reg, version string) {
 	t.Helper()
 	src := filepath.Join(pub.home, "src-"+version)
 	writePlugin(t, src, version)
+	standIn := filepath.Join(pub.home, "stand-in-"+version)
+	os.WriteFile(standIn, []byte("#!/bin/sh\necho hello "+version+"\n"), 0o755)
 	bundles := filepath.Join(pub.home, "bundles")
 	here := runtime.GOOS + "/" + runtime.GOARCH
 	other := "darwin/arm64"
@@ -112,7 +126,11 @@ func publishVersion(t *testing.T, pub *user, keys, reg, version string) {
 	}
 	var files []string
 	for _, p := range []string{here, other} {
-		out := pub.run(true, "registry", "pack", "--platform", p, "--out", bundles, src)
+		args := []string{"registry", "pack", "--platform", p, "--out", bundles}
+		if p == other {
+			args = append(args, "--binary", standIn)
+		}
+		out := pub.run(true, append(args, src)...)
 		files = append(files, strings.TrimSpace(out))
 	}
 	pub.run(true, append([]string{"registry", "publish", "--key", filepath.Join(keys, "dev.key"), "--dir", reg}, files...)...)
@@ -198,8 +216,8 @@ func TestRegistryLifecycle(t *testing.T) {
 		t.Fatalf("lock entry: %+v", e)
 	}
 	exe := filepath.Join(e.Path(u.state), "hello")
-	if got, err := exec.Command(exe).Output(); err != nil || !strings.HasPrefix(string(got), "hello 1.0.0") {
-		t.Fatalf("run installed plugin: %q %v", got, err)
+	if want, ok := e.ExecutableSHA256(runtime.GOOS, runtime.GOARCH); !ok || want != fileSum(t, exe) {
+		t.Fatalf("installed binary %s does not match the lock's hash %q", exe, want)
 	}
 	cfg, _ := os.ReadFile(filepath.Join(u.state, "openclaw.json"))
 	if !strings.Contains(string(cfg), `"enabled": true`) {
@@ -289,4 +307,13 @@ func killMidDownload(t *testing.T, u *user, reg string) {
 	if _, err := os.Stat(partial); err != nil {
 		t.Fatalf("expected the killed update's download to be left behind: %v", err)
 	}
+}
+
+func fileSum(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(data))
 }

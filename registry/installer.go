@@ -80,6 +80,12 @@ type Options struct {
 	Limits archive.Limits
 	// Waiting is told when another install holds the lock.
 	Waiting func(pid int)
+	// TryStart, when set, starts a verified plugin build once from its
+	// staging folder and stops it again, before the build replaces
+	// anything: a build that cannot start is refused and nothing changes.
+	// executableSHA256 is the hash the binary must have. Linked
+	// development folders are not tried.
+	TryStart func(ctx context.Context, dir string, m *manifest.Manifest, executableSHA256 string) error
 }
 
 // Installer installs, updates and removes plugins and skills in one state

@@ -339,9 +339,9 @@ func packageOf(m *manifest.Manifest) string {
 	return m.ID
 }
 
-// commitPlugin moves a staged build into place, records it in the lock file
-// and sets its enablement in config. A failure before the lock is written
-// restores the previous files.
+// commitPlugin tries the staged build (Options.TryStart), moves it into
+// place, records it in the lock file and sets its enablement in config. A
+// failure before the lock is written restores the previous files.
 func (s *session) commitPlugin(ctx context.Context, sp *staged) (*Result, error) {
 	in := s.in
 	prev := s.lock.Plugins[sp.pkg]
@@ -357,6 +357,11 @@ func (s *session) commitPlugin(ctx context.Context, sp *staged) (*Result, error)
 	if sp.linked {
 		entry.Dir = sp.dir
 	} else {
+		if in.opts.TryStart != nil {
+			if err := in.opts.TryStart(ctx, sp.dir, sp.m, sp.hashes[in.target.platform].Executable); err != nil {
+				return nil, fmt.Errorf("%s %s does not start here, so it was not installed: %w", sp.pkg, sp.m.Version, err)
+			}
+		}
 		entry.Dir = path.Join(PluginsDir, sp.pkg, sp.m.Version)
 		var err error
 		if sw, err = in.moveIntoPlace(sp.dir, entry.Path(in.opts.StateDir), sp.hashes[in.target.platform].Tree); err != nil {

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/openclaw-go/openclaw/core/daemon"
+	"github.com/openclaw-go/openclaw/core/gateway/backend"
 	"github.com/openclaw-go/openclaw/core/plugincatalog"
 )
 
@@ -96,9 +99,22 @@ func pluginsList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	live := runningPlugins(c)
 	rows := []pluginRow{}
 	for _, e := range cat.Entries() {
-		rows = append(rows, rowFor(e))
+		r := rowFor(e)
+		if info, ok := live[e.ID]; ok && info.Runtime != "" {
+			r.State = info.Runtime
+			if info.Restarts > 0 {
+				r.State += fmt.Sprintf(", %d restarts", info.Restarts)
+			}
+			if info.Error != "" {
+				r.Reason = info.Error
+			}
+		} else if live != nil && e.Enabled {
+			r.State = "enabled, not running"
+		}
+		rows = append(rows, r)
 	}
 	if c.Bool("json") {
 		return printJSON(c, map[string]any{"plugins": rows, "problems": problems(cat)})
@@ -122,6 +138,33 @@ func pluginsList(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "problem: %v\n", p)
 	}
 	return nil
+}
+
+// runningPlugins asks a running local gateway what its plugin processes
+// are doing; nil when no gateway answers.
+func runningPlugins(c *cli.Context) map[string]backend.PluginInfo {
+	t, err := resolveTarget(c, &cmdArgs{c: c, set: map[string]bool{}})
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 1500*time.Millisecond)
+	defer cancel()
+	cl, err := dial(ctx, t, []string{"operator.read"}, nil)
+	if err != nil {
+		return nil
+	}
+	defer cl.Close()
+	var res struct {
+		Plugins []backend.PluginInfo `json:"plugins"`
+	}
+	if err := cl.Call(ctx, "plugins.list", map[string]any{}, &res); err != nil {
+		return nil
+	}
+	out := map[string]backend.PluginInfo{}
+	for _, p := range res.Plugins {
+		out[p.ID] = p
+	}
+	return out
 }
 
 func problems(cat *plugincatalog.Catalog) []map[string]string {

@@ -17,7 +17,9 @@ import (
 	"github.com/openclaw-go/openclaw/core/config"
 	"github.com/openclaw-go/openclaw/core/daemon"
 	"github.com/openclaw-go/openclaw/core/plugincatalog"
+	"github.com/openclaw-go/openclaw/core/pluginhost"
 	"github.com/openclaw-go/openclaw/pluginsdk/contract"
+	"github.com/openclaw-go/openclaw/pluginsdk/manifest"
 	"github.com/openclaw-go/openclaw/registry"
 	"github.com/openclaw-go/openclaw/registry/progress"
 )
@@ -160,6 +162,7 @@ func newInstaller(c *cli.Context) (*installerEnv, error) {
 		Waiting: func(pid int) {
 			fmt.Fprintf(os.Stderr, "waiting for another install to finish (pid %d)…\n", pid)
 		},
+		TryStart: tryStart,
 	}
 	if term.IsTerminal(int(os.Stderr.Fd())) {
 		ro.Progress = func(label string, total int64) registry.Progress { return progress.New(os.Stderr, label, total) }
@@ -169,6 +172,18 @@ func newInstaller(c *cli.Context) (*installerEnv, error) {
 		return nil, err
 	}
 	return &installerEnv{in: in, cfg: cf}, nil
+}
+
+// tryStart starts a staged plugin build once, the way the gateway starts
+// it, and stops it again. A running gateway picks up every install at once,
+// so a build that cannot start must not replace one that can.
+func tryStart(ctx context.Context, dir string, m *manifest.Manifest, executableSHA256 string) error {
+	e := &plugincatalog.Entry{
+		ID: m.ID, Manifest: m, Dir: dir, Executable: m.ExecutablePath(dir), SHA256: executableSHA256,
+		Package: m.Package, Version: m.Version, Enabled: true,
+	}
+	_, err := pluginhost.Probe(ctx, e, nil, pluginhost.DefaultPolicy().StartTimeout)
+	return err
 }
 
 // nonEmpty drops blank values, such as those of an empty environment variable.

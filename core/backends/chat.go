@@ -42,6 +42,9 @@ func (c *chatService) Run(ctx context.Context, req backend.RunRequest, emit func
 			return backend.RunResult{}, fmt.Errorf("run %s: deliver: %w", req.RunID, err)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return backend.RunResult{}, fmt.Errorf("run %s: %w", req.RunID, err)
+	}
 	if emit == nil {
 		emit = func(backend.RunEvent) {}
 	}
@@ -299,7 +302,6 @@ func (c *chatService) runFailure(ctx context.Context, req backend.RunRequest, re
 	case errors.Is(err, agent.ErrClosed):
 		return fmt.Errorf("run %s: the agent runner is being replaced; retry: %w", id, backend.ErrUnavailable)
 	}
-	c.d.Logger.Warn("agent turn failed", "run", id, "session", req.SessionKey, "error", err)
 	re := &backend.RunError{Kind: "unknown", Message: userMessage(res, err)}
 	if errors.Is(err, agent.ErrTimeout) {
 		re.Kind, re.Retryable = "timeout", true

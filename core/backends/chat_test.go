@@ -26,6 +26,7 @@ type scripted struct {
 	gate    chan struct{}
 	started chan struct{}
 	err     error
+	reply   string // "done" when empty
 }
 
 func (s *scripted) Stream(ctx context.Context, req models.Request, onEvent func(models.Event)) (*models.Response, error) {
@@ -42,8 +43,12 @@ func (s *scripted) Stream(ctx context.Context, req models.Request, onEvent func(
 	if s.err != nil {
 		return nil, s.err
 	}
-	onEvent(models.Event{Type: models.EventText, Text: "done"})
-	return &models.Response{Message: models.AssistantMessage("done"), FinishReason: models.FinishStop}, nil
+	reply := s.reply
+	if reply == "" {
+		reply = "done"
+	}
+	onEvent(models.Event{Type: models.EventText, Text: reply})
+	return &models.Response{Message: models.AssistantMessage(reply), FinishReason: models.FinishStop}, nil
 }
 
 func scriptWorld(t *testing.T, s *scripted) *world {
@@ -329,5 +334,30 @@ func TestModelHistoryMergesToolCalls(t *testing.T) {
 	}
 	if len(got) != 3 || got[1].Text() != "let me check" || len(got[1].ToolCalls) != 2 || got[2].Role != models.RoleTool || got[2].ToolCallID != "c1" {
 		t.Fatalf("history = %+v", got)
+	}
+}
+
+func TestChatRunSilentReply(t *testing.T) {
+	w := scriptWorld(t, &scripted{reply: "NO_REPLY"})
+	fc := w.addChannel("telegram", "default")
+	var events []backend.RunEvent
+	res, err := New(w.deps()).Chat.Run(context.Background(), backend.RunRequest{
+		Message: "x", Deliver: &backend.Delivery{Channel: "telegram", To: "42"},
+	}, collect(&events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	for _, ev := range events {
+		if ev.Kind != backend.EventDelta {
+			continue
+		}
+		if ev.Replace {
+			text = ""
+		}
+		text += ev.Text
+	}
+	if res.Text != "" || text != "" || res.Delivered || len(fc.requests()) != 0 {
+		t.Fatalf("silent reply: result %q, streamed %q, delivered %v (%d sends)", res.Text, text, res.Delivered, len(fc.requests()))
 	}
 }

@@ -109,9 +109,20 @@ func heartbeatInfo(p heartbeat.Plan) backend.HeartbeatInfo {
 		Enabled: p.Every > 0, EveryMs: p.Every.Milliseconds(), Prompt: p.Prompt, Target: p.Target, AckMaxChars: p.AckMaxChars,
 	}
 	if p.Every > 0 {
-		info.Every = p.Every.String()
+		info.Every = every(p.Every)
 	}
 	return info
+}
+
+// every writes a cadence as config does: "30m", "2h", else Go's form.
+func every(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 // hotReload reports whether config changes are applied while running:

@@ -31,7 +31,7 @@ const echoConfig = `{
 
 // world is a gateway's parts built from a real config file in a temp dir.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	state    string
 	cfgPath  string
@@ -47,7 +47,7 @@ type world struct {
 
 // newWorld writes cfg to a config file, loads it and builds a session
 // store, a model router and an agent runner on it.
-func newWorld(t *testing.T, cfg string) *world {
+func newWorld(t testing.TB, cfg string) *world {
 	t.Helper()
 	dir := t.TempDir()
 	w := &world{t: t, dir: dir, state: filepath.Join(dir, "state"), cfgPath: filepath.Join(dir, "state", "openclaw.json"), connect: apis.Connect}

@@ -32,7 +32,11 @@ func (p *pluginService) List(context.Context) ([]backend.PluginInfo, error) {
 			}
 			info.Description, info.Kind = m.Description, m.Kinds
 		}
-		switch st, supervised := p.status(e.ID); {
+		st, supervised := p.status(e.ID)
+		if supervised {
+			info.Runtime, info.Pid, info.Restarts = string(st.State), st.Pid, st.Restarts
+		}
+		switch {
 		case !e.Enabled:
 			info.State = "disabled"
 		case supervised && st.State == pluginhost.StateFailed:

@@ -280,8 +280,8 @@ func (s *sessionService) session(ss sessions.Session) backend.Session {
 	p, _ := sessions.ParseKey(ss.Key)
 	out := backend.Session{
 		Key: ss.Key, SessionID: e.SessionID, AgentID: p.AgentID,
-		Label:   firstNonEmpty(e.Label, e.DisplayName, e.Subject),
-		Channel: firstNonEmpty(e.Channel, sessions.KeyChannel(ss.Key)),
+		Label:     firstNonEmpty(e.Label, e.DisplayName, e.Subject),
+		Channel:   firstNonEmpty(e.Channel, sessions.KeyChannel(ss.Key)),
 		CreatedAt: fromMillis(e.SessionStartedAt), UpdatedAt: fromMillis(e.UpdatedAt),
 		MessageCount: int(e.MessageCount), InputTokens: e.InputTokens, OutputTokens: e.OutputTokens,
 	}

@@ -89,6 +89,15 @@ func (g *Gateway) Started() time.Time { return g.started }
 // Version is the gateway's version.
 func (g *Gateway) Version() string { return g.opts.Version }
 
+// Getenv, Home and WorkDir are the environment the config is loaded with.
+func (g *Gateway) Getenv() func(string) string { return g.opts.Getenv }
+
+// Home is the user's home directory.
+func (g *Gateway) Home() string { return g.opts.Home }
+
+// WorkDir is the directory whose .env file is loaded.
+func (g *Gateway) WorkDir() string { return g.opts.WorkDir }
+
 // Logger is the gateway's root logger.
 func (g *Gateway) Logger() hclog.Logger { return g.logger }
 

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -32,10 +33,9 @@ func (g *Gateway) OnReconfigure(f Reconfigurer) {
 // watch follows the config file and the lock file until ctx ends. It
 // returns ErrRestart when a change needs a restart.
 func (g *Gateway) watch(ctx context.Context, restart chan<- struct{}) {
-	load := config.LoadOptions{Getenv: g.opts.Getenv, Home: g.opts.Home, WorkDir: g.opts.WorkDir, Plugins: g.Catalog()}
 	go func() {
 		err := configwatch.Watch(ctx, g.paths.ConfigPath, configwatch.Options{
-			Load: load, Initial: g.Config(), Logger: g.logger.Named("reload"),
+			Load: g.watchLoadOptions(), Initial: g.Config(), Logger: g.logger.Named("reload"),
 		}, func(cfg *config.Config, err error) {
 			if err != nil {
 				g.logger.Error("config change ignored; the running config stays in force", "error", err)
@@ -53,6 +53,24 @@ func (g *Gateway) watch(ctx context.Context, restart chan<- struct{}) {
 		}
 	}()
 	go g.watchLock(ctx)
+}
+
+// watchLoadOptions say how the config watcher loads each change: plugin
+// sections are validated against the plugins discovered last, so a plugin
+// installed while the gateway runs can be configured at once.
+func (g *Gateway) watchLoadOptions() config.LoadOptions {
+	return config.LoadOptions{Getenv: g.opts.Getenv, Home: g.opts.Home, WorkDir: g.opts.WorkDir, Plugins: liveCatalog{g}}
+}
+
+// liveCatalog answers schema lookups from the catalog in force.
+type liveCatalog struct{ g *Gateway }
+
+func (c liveCatalog) ChannelSchema(channel string) (string, json.RawMessage, bool) {
+	return c.g.Catalog().ChannelSchema(channel)
+}
+
+func (c liveCatalog) PluginSchema(id string) (json.RawMessage, bool) {
+	return c.g.Catalog().PluginSchema(id)
 }
 
 // applyConfig applies cfg and reports whether a restart is needed.

@@ -66,6 +66,14 @@ func (h *Host) Start(ctx context.Context, e *plugincatalog.Entry) error {
 	if _, ok := h.sups[e.ID]; ok {
 		return fmt.Errorf("plugin %s is already started", e.ID)
 	}
+	return h.startLocked(ctx, e, nil)
+}
+
+// startLocked starts a supervisor for e in the plugin's slot. With prev,
+// the new process starts only once prev has stopped, and callers of Get
+// wait for the new process meanwhile instead of finding no plugin. Call
+// with h.mu held.
+func (h *Host) startLocked(ctx context.Context, e *plugincatalog.Entry, prev *supervisor) error {
 	kv, ok := h.kvs[e.ID]
 	if !ok {
 		var err error
@@ -96,10 +104,20 @@ func (h *Host) Start(ctx context.Context, e *plugincatalog.Entry) error {
 		_, _, spec.env = h.opts.Config.PluginConfig(e)
 	}
 	s := newSupervisor(spec, h.opts.Policy, h.opts.OnReady)
+	if prev != nil {
+		s.after = prev.done
+	}
 	h.sups[e.ID] = s
 	h.entries[e.ID] = e
 	s.start(context.WithoutCancel(ctx))
 	return nil
+}
+
+// replace puts a supervisor for e in the plugin's slot, then stops the one
+// it replaces; the new process starts once the old one is gone.
+func (h *Host) replace(ctx context.Context, e *plugincatalog.Entry) error {
+	h.Stop(e.ID)
+	return h.Start(ctx, e)
 }
 
 func logLevelName(l hclog.Logger) string {
@@ -203,8 +221,7 @@ func (h *Host) Restart(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("plugin %s is not started", id)
 	}
-	h.Stop(id)
-	return h.Start(ctx, e)
+	return h.replace(ctx, e)
 }
 
 // Get returns a running plugin, waiting for a restart in progress up to
@@ -270,8 +287,9 @@ func (h *Host) Running() []*Running {
 // Upgrade replaces a running plugin with a new build or version. The new
 // binary is first started on trial (verified, cross-checked, configured)
 // and stopped again; only if that works is the old process stopped and the
-// new one started for good. A new version that cannot start leaves the old
-// one running and returns why.
+// new one started for good, and calls made during the switch wait for the
+// new process. A new version that cannot start leaves the old one running
+// and returns why.
 func (h *Host) Upgrade(ctx context.Context, e *plugincatalog.Entry) error {
 	h.mu.Lock()
 	old, running := h.entries[e.ID]
@@ -302,8 +320,7 @@ func (h *Host) Upgrade(ctx context.Context, e *plugincatalog.Entry) error {
 		return fmt.Errorf("upgrade %s to %s: new version failed to start, keeping %s: %w", e.ID, e.Version, old.Version, err)
 	}
 	r.stop(h.opts.Policy.StopDeadline)
-	h.Stop(e.ID)
-	return h.Start(ctx, e)
+	return h.replace(ctx, e)
 }
 
 func (h *Host) pluginConfig(e *plugincatalog.Entry) (string, map[string]string) {

@@ -61,11 +61,56 @@ type launchSpec struct {
 // launch starts the plugin, checks it is what its manifest says, serves it
 // the host service and configures it. Any failure after the process started
 // kills it: an unconfigured plugin must not linger.
-func launch(ctx context.Context, spec launchSpec) (r *Running, err error) {
+func launch(ctx context.Context, spec launchSpec) (*Running, error) {
+	r, conn, err := startProcess(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, spec.startTimeout)
+	defer cancel()
+	hostID := conn.Broker.NextId()
+	go conn.Broker.AcceptAndServe(hostID, func(opts []grpc.ServerOption) *grpc.Server {
+		s := contract.NewServer(opts)
+		pluginv1.RegisterHostServiceServer(s, spec.host)
+		return s
+	})
+	cfgJSON, secrets := spec.config()
+	if _, err := r.Plugin.Configure(callCtx, &pluginv1.ConfigureRequest{
+		ConfigJson: cfgJSON, Secrets: secrets, HostServiceId: hostID,
+		GatewayVersion: spec.gatewayVer, LogLevel: spec.logLevel,
+	}); err != nil {
+		r.client.Kill()
+		return nil, fmt.Errorf("plugin %s: configure: %w", spec.entry.ID, err)
+	}
+	return r, nil
+}
+
+// Probe starts a plugin build once and stops it again: the binary's hash
+// is checked before exec, the handshake must succeed and the metadata the
+// plugin reports must match its manifest. An installer uses it to refuse a
+// build that cannot start before the build replaces one that can. It
+// returns the plugin's metadata; a nil logger discards the plugin's output.
+func Probe(ctx context.Context, e *plugincatalog.Entry, logger hclog.Logger, timeout time.Duration) (*pluginv1.GetMetadataResponse, error) {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	r, _, err := startProcess(ctx, launchSpec{entry: e, logger: logger, startTimeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	r.client.Kill()
+	killGroup(r.Pid)
+	return r.Metadata, nil
+}
+
+// startProcess execs the plugin after go-plugin checked its hash, completes
+// the handshake and cross-checks its metadata with the manifest. The plugin
+// is not configured yet; on error nothing is left running.
+func startProcess(ctx context.Context, spec launchSpec) (r *Running, conn *contract.Conn, err error) {
 	e := spec.entry
 	want, err := hex.DecodeString(e.SHA256)
 	if err != nil || len(want) != sha256.Size {
-		return nil, fmt.Errorf("%w: no valid SHA-256 recorded for %s", ErrIntegrity, e.Executable)
+		return nil, nil, fmt.Errorf("%w: no valid SHA-256 recorded for %s", ErrIntegrity, e.Executable)
 	}
 	// go-plugin hashes the binary right before exec (SecureConfig); hashing
 	// it here as well would double the start cost of a large binary.
@@ -97,17 +142,17 @@ func launch(ctx context.Context, spec launchSpec) (r *Running, err error) {
 	if err != nil {
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) || strings.Contains(err.Error(), "checksums did not match") {
 			got, _ := plugincatalog.FileSHA256(e.Executable)
-			return nil, fmt.Errorf("%w: %s has SHA-256 %s, expected %s (was the file changed after install?)", ErrIntegrity, e.Executable, got, e.SHA256)
+			return nil, nil, fmt.Errorf("%w: %s has SHA-256 %s, expected %s (was the file changed after install?)", ErrIntegrity, e.Executable, got, e.SHA256)
 		}
-		return nil, fmt.Errorf("start plugin %s: %w", e.ID, err)
+		return nil, nil, fmt.Errorf("start plugin %s: %w", e.ID, err)
 	}
 	raw, err := proto.Dispense(contract.PluginName)
 	if err != nil {
-		return nil, fmt.Errorf("start plugin %s: %w", e.ID, err)
+		return nil, nil, fmt.Errorf("start plugin %s: %w", e.ID, err)
 	}
 	conn, ok := raw.(*contract.Conn)
 	if !ok {
-		return nil, fmt.Errorf("start plugin %s: unexpected client %T", e.ID, raw)
+		return nil, nil, fmt.Errorf("start plugin %s: unexpected client %T", e.ID, raw)
 	}
 	r = &Running{
 		ID:      e.ID,
@@ -126,27 +171,13 @@ func launch(ctx context.Context, spec launchSpec) (r *Running, err error) {
 	defer cancel()
 	meta, err := r.Plugin.GetMetadata(callCtx, &pluginv1.GetMetadataRequest{})
 	if err != nil {
-		return nil, fmt.Errorf("plugin %s: metadata: %w", e.ID, err)
+		return nil, nil, fmt.Errorf("plugin %s: metadata: %w", e.ID, err)
 	}
 	if err := crossCheck(e, meta, client.NegotiatedVersion()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.Metadata = meta
-
-	hostID := conn.Broker.NextId()
-	go conn.Broker.AcceptAndServe(hostID, func(opts []grpc.ServerOption) *grpc.Server {
-		s := contract.NewServer(opts)
-		pluginv1.RegisterHostServiceServer(s, spec.host)
-		return s
-	})
-	cfgJSON, secrets := spec.config()
-	if _, err := r.Plugin.Configure(callCtx, &pluginv1.ConfigureRequest{
-		ConfigJson: cfgJSON, Secrets: secrets, HostServiceId: hostID,
-		GatewayVersion: spec.gatewayVer, LogLevel: spec.logLevel,
-	}); err != nil {
-		return nil, fmt.Errorf("plugin %s: configure: %w", e.ID, err)
-	}
-	return r, nil
+	return r, conn, nil
 }
 
 // crossCheck refuses a plugin whose running self disagrees with the

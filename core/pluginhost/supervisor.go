@@ -90,6 +90,9 @@ type supervisor struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// after, when set, is closed once the process this one replaces has
+	// stopped: two processes of one plugin must not run at once.
+	after <-chan struct{}
 }
 
 func newSupervisor(spec launchSpec, policy Policy, onReady func(context.Context, *Running) error) *supervisor {
@@ -110,6 +113,14 @@ func (s *supervisor) start(ctx context.Context) {
 // exponential backoff and jitter, until the crash-loop limit parks it.
 func (s *supervisor) loop(ctx context.Context) {
 	defer close(s.done)
+	if s.after != nil {
+		select {
+		case <-s.after:
+		case <-ctx.Done():
+			s.setState(StateStopped, "", 0)
+			return
+		}
+	}
 	backoff := s.policy.MinBackoff
 	for {
 		r, err := s.startOnce(ctx)

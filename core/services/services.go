@@ -175,6 +175,16 @@ func retire(r *agent.Runner) {
 	_ = r.Close()
 }
 
+// Runner is the agent runner in force; it changes on a config reload.
+func (s *Services) Runner() *agent.Runner { return s.runner() }
+
+// Router is the model router in force; it changes on a config reload.
+func (s *Services) Router() *models.Router {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Models
+}
+
 // runner is the agent runner in force.
 func (s *Services) runner() *agent.Runner {
 	s.mu.Lock()

@@ -80,6 +80,12 @@ type PluginInfo struct {
 	// State is "enabled", "disabled", "not-installed" or "error".
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
+	// Runtime is the plugin process's state (running, starting,
+	// restarting, failed, stopped) when the gateway supervises it; with
+	// its pid and restart count. An extension of OpenClaw's shape.
+	Runtime  string `json:"runtime,omitempty"`
+	Pid      int    `json:"pid,omitempty"`
+	Restarts int    `json:"restarts,omitempty"`
 }
 
 // Skills reports skill eligibility.

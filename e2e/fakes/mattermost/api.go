@@ -42,10 +42,25 @@ func (s *Server) guard(route string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls[route]++
+		now := time.Now()
+		until := s.limitedUntil[route]
+		early := now.Before(until)
+		if early {
+			// The client did not wait for the reset it was given.
+			s.violations++
+		}
 		var f *fault
 		if q := s.faults[route]; len(q) > 0 {
 			f = &q[0]
 			s.faults[route] = q[1:]
+		} else if early {
+			f = &fault{status: http.StatusTooManyRequests, retryAfter: until.Sub(now)}
+		}
+		if f != nil && f.status == http.StatusTooManyRequests {
+			wait := (f.retryAfter + time.Second - 1) / time.Second * time.Second
+			if end := now.Add(wait); end.After(s.limitedUntil[route]) {
+				s.limitedUntil[route] = end
+			}
 		}
 		s.mu.Unlock()
 		if f != nil {

@@ -103,20 +103,24 @@ type Server struct {
 	closed    bool
 	rejectAll bool
 	faults    map[string][]fault
-	calls     map[string]int
-	tokens    map[string]string // token → user id
-	users     map[string]*User
-	teamID    string
-	channels  map[string]*Channel
-	posts     []*Post
-	byID      map[string]*Post
-	pending   map[string]pendingPost
-	files     map[string]*File
-	reactions []Reaction
-	conns     map[string]*wsSession // by connection id
-	opened    int                   // WebSocket connections accepted
-	live      int                   // authenticated connections open now
-	botID     string
+	// limitedUntil is when each rate-limited route may be called again;
+	// violations counts calls that came sooner.
+	limitedUntil map[string]time.Time
+	violations   int
+	calls        map[string]int
+	tokens       map[string]string // token → user id
+	users        map[string]*User
+	teamID       string
+	channels     map[string]*Channel
+	posts        []*Post
+	byID         map[string]*Post
+	pending      map[string]pendingPost
+	files        map[string]*File
+	reactions    []Reaction
+	conns        map[string]*wsSession // by connection id
+	opened       int                   // WebSocket connections accepted
+	live         int                   // authenticated connections open now
+	botID        string
 }
 
 type pendingPost struct {
@@ -149,17 +153,18 @@ func New(opts Options) *Server {
 		opts.PendingPostTTL = 30 * time.Second
 	}
 	s := &Server{
-		opts:     opts,
-		faults:   map[string][]fault{},
-		calls:    map[string]int{},
-		tokens:   map[string]string{},
-		users:    map[string]*User{},
-		channels: map[string]*Channel{},
-		byID:     map[string]*Post{},
-		pending:  map[string]pendingPost{},
-		files:    map[string]*File{},
-		conns:    map[string]*wsSession{},
-		teamID:   NewID(),
+		opts:         opts,
+		faults:       map[string][]fault{},
+		limitedUntil: map[string]time.Time{},
+		calls:        map[string]int{},
+		tokens:       map[string]string{},
+		users:        map[string]*User{},
+		channels:     map[string]*Channel{},
+		byID:         map[string]*Post{},
+		pending:      map[string]pendingPost{},
+		files:        map[string]*File{},
+		conns:        map[string]*wsSession{},
+		teamID:       NewID(),
 	}
 	s.cond = sync.NewCond(&s.mu)
 	s.botID = NewID()
@@ -282,6 +287,15 @@ func (s *Server) RateLimit(route string, n int, wait time.Duration) {
 // X-Ratelimit-Reset says when to come back.
 func (s *Server) RateLimitResetOnly(route string, n int, wait time.Duration) {
 	s.addFaults(route, n, fault{status: http.StatusTooManyRequests, retryAfter: wait, noRetryHdr: true})
+}
+
+// RateLimitViolations counts requests to a rate-limited route made before
+// the reset it was given: a client honouring Retry-After and
+// X-Ratelimit-Reset keeps this at zero. Such requests are answered 429.
+func (s *Server) RateLimitViolations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.violations
 }
 
 // FailNext answers the next n requests of a route with status.

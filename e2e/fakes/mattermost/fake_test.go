@@ -210,3 +210,35 @@ func TestWebSocketStreamAndResume(t *testing.T) {
 		t.Errorf("bad token reply = %v", r)
 	}
 }
+
+func TestRateLimitWindow(t *testing.T) {
+	f := New(Options{})
+	defer f.Close()
+	town := f.AddChannel(Channel{Name: "town-square"})
+	tok := f.BotToken()
+	post := func() *http.Response {
+		res, _ := call(t, f, "POST", "/api/v4/posts", tok, map[string]any{"channel_id": town, "message": "x"})
+		return res
+	}
+
+	f.RateLimit("POST /api/v4/posts", 1, time.Second)
+	if res := post(); res.StatusCode != 429 {
+		t.Fatalf("limited post = %d, want 429", res.StatusCode)
+	}
+	// Posting again at once, before the reset, is refused and counted.
+	res := post()
+	if res.StatusCode != 429 || res.Header.Get("Retry-After") != "1" || f.RateLimitViolations() != 1 {
+		t.Fatalf("early retry = %d %v, violations %d; want 429, Retry-After 1, 1", res.StatusCode, res.Header, f.RateLimitViolations())
+	}
+	// Other routes are not limited.
+	if res, _ := call(t, f, "GET", "/api/v4/users/me", tok, nil); res.StatusCode != 200 {
+		t.Fatalf("users/me during the limit = %d", res.StatusCode)
+	}
+	time.Sleep(time.Second)
+	if res := post(); res.StatusCode != 201 {
+		t.Fatalf("post after the reset = %d, want 201", res.StatusCode)
+	}
+	if f.RateLimitViolations() != 1 || len(f.BotPosts()) != 1 {
+		t.Fatalf("violations %d, bot posts %d; want 1 and 1", f.RateLimitViolations(), len(f.BotPosts()))
+	}
+}
