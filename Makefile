@@ -58,7 +58,7 @@ node:
 # Installs each folder's locked dependencies (npm ci; npm install only where
 # no package-lock.json exists yet: commit the one it writes). Failures only
 # warn: without Node or the registry the tests that need them skip.
-test test-e2e e2e-deps: export PATH := $(NODE_DIR)/bin:$(PATH)
+test test-e2e e2e-deps bench: export PATH := $(NODE_DIR)/bin:$(PATH)
 e2e-deps:
 	@$(MAKE) --no-print-directory node || echo "warning: could not install Node.js 24 into $(NODE_DIR); tests that need it or npm packages may skip" >&2
 	@command -v npm >/dev/null || { echo "warning: no npm in PATH; skipping npm dependencies of $(NPM_DIRS)" >&2; exit 0; }; \
@@ -69,7 +69,7 @@ e2e-deps:
 	  npm $$cmd --no-audit --no-fund --prefix "$$d" || echo "warning: npm $$cmd in $$d failed; tests that need its packages will skip" >&2; \
 	done
 
-bench: build
+bench: build e2e-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	OPENCLAW_BENCH_RESULTS=$(CURDIR)/bench/results.json $(GO) test -count=1 -run 'TestBench' -v ./e2e/...
 

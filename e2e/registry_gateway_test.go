@@ -276,10 +276,10 @@ func (d *dm) checkOnce() {
 	}
 }
 
-// TestRegistryGatewayFollows installs, upgrades and uninstalls the
-// Mattermost plugin from a loopback registry while a gateway runs, and
-// checks the gateway follows each change without a restart and without
-// losing a message.
+// TestRegistryGatewayFollows installs, upgrades, disables, enables and
+// uninstalls the Mattermost plugin from a loopback registry while a gateway
+// runs, and checks the gateway follows each change without a restart and
+// without losing a message.
 func TestRegistryGatewayFollows(t *testing.T) {
 	reg := newMMRegistry(t)
 	reg.publish("1.0.0", "")
@@ -332,9 +332,13 @@ func TestRegistryGatewayFollows(t *testing.T) {
 		t.Errorf("update: %s", out)
 	}
 	// The gateway tries 1.1.0 once before the switch; the process that
-	// stays is the one that connects to Mattermost.
+	// stays is the one that connects to Mattermost, and it starts only
+	// after the old one is gone.
 	waitWebSockets(t, f, 2)
 	newPID := waitMM(t, g, versionDir(g, "1.1.0"))
+	if alive(oldPID) {
+		t.Errorf("the 1.0.0 process (pid %d) still runs beside 1.1.0", oldPID)
+	}
 	time.Sleep(500 * time.Millisecond) // a few more while the new process settles
 	close(stop)
 	<-flowing
@@ -347,7 +351,6 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	if newPID == oldPID {
 		t.Fatalf("the plugin process was not replaced (pid %d)", newPID)
 	}
-	waitGone(t, oldPID, "the 1.0.0 plugin process")
 	if g.Cmd.Process.Pid != gatewayPID || !alive(gatewayPID) {
 		t.Fatal("the gateway restarted")
 	}
@@ -356,11 +359,14 @@ func TestRegistryGatewayFollows(t *testing.T) {
 	// 1.1.0 and the running process keeps answering.
 	reg.publish("1.2.0", "#!/bin/sh\nexit 3\n")
 	out = gwCLI(t, g, false, "plugins", "update", "--upgrade", "mattermost")
-	if !strings.Contains(out, "1.2.0") {
-		t.Errorf("failed update does not name the version: %s", out)
+	if !strings.Contains(out, mmPackage+" 1.2.0 does not start") {
+		t.Errorf("failed update: %s", out)
 	}
 	if e, ok := lockOf(t, g).Plugin("mattermost"); !ok || e.Version != "1.1.0" {
 		t.Errorf("lock after a failed update: %+v", e)
+	}
+	if _, err := os.Stat(versionDir(g, "1.2.0")); !os.IsNotExist(err) {
+		t.Errorf("the refused build was installed: %v", err)
 	}
 	d.send("after a failed update")
 	d.waitAnswered()
@@ -368,6 +374,20 @@ func TestRegistryGatewayFollows(t *testing.T) {
 		t.Errorf("the 1.1.0 process (pid %d) was replaced by pid %d (%s)", newPID, pid, exe)
 	}
 	d.checkOnce()
+
+	// Disable and enable: the process stops, then a new one answers,
+	// including what was posted while the plugin was off.
+	gwCLI(t, g, true, "plugins", "disable", "mattermost")
+	waitGone(t, newPID, "the disabled plugin process")
+	d.send("while disabled")
+	gwCLI(t, g, true, "plugins", "enable", "mattermost")
+	waitWebSockets(t, f, 3)
+	newPID = waitMM(t, g, versionDir(g, "1.1.0"))
+	d.send("after enable")
+	d.checkOnce()
+	if g.Cmd.Process.Pid != gatewayPID || !alive(gatewayPID) {
+		t.Fatal("the gateway restarted")
+	}
 
 	// Uninstall: the process stops and the files go.
 	out = gwCLI(t, g, true, "plugins", "uninstall", "mattermost")
@@ -407,8 +427,8 @@ func lockOf(t *testing.T, g *harness.Gateway) *registry.Lock {
 
 // TestBenchRegistryInstall measures `openclaw plugins install` of the
 // Mattermost plugin from a loopback registry: resolve, download, verify,
-// unpack, rename into place, lock file and config, as the CLI process a
-// user runs.
+// unpack, trial start, rename into place, lock file and config, as the CLI
+// process a user runs.
 func TestBenchRegistryInstall(t *testing.T) {
 	path := benchResults(t)
 	reg := newMMRegistry(t)
@@ -437,6 +457,6 @@ func TestBenchRegistryInstall(t *testing.T) {
 		"p50Ms":         pct(samples, 0.50),
 		"minMs":         pct(samples, 0),
 		"maxMs":         pct(samples, 1),
-		"note":          "wall time of `openclaw plugins install` (process start included): resolve, download over loopback HTTP, verify signature and hashes, unpack, rename into place, lock file, enable in config",
+		"note":          "wall time of `openclaw plugins install` (process start included): resolve, download over loopback HTTP, verify signature and hashes, unpack, one trial start of the plugin, rename into place, lock file, enable in config",
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -36,6 +37,7 @@ type server struct {
 	host     *hostClient
 	hostConn *grpc.ClientConn
 	accounts map[string]*runningAccount
+	released bool
 	// base is cancelled by Shutdown and ends every account.
 	base   context.Context
 	cancel context.CancelFunc
@@ -105,6 +107,7 @@ func (s *server) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) 
 	if err != nil {
 		return nil, status.Errorf(codes.Unavailable, "connect to host service: %v", err)
 	}
+	s.releaseStartupMemory()
 	if s.p.Configure != nil {
 		cfg := Config{
 			JSON:           json.RawMessage(req.GetConfigJson()),
@@ -198,6 +201,7 @@ func (s *server) StartAccount(ctx context.Context, req *pluginv1.StartAccountReq
 
 	s.status.merge(AccountStatus{Channel: acct.Channel, AccountID: acct.ID, State: StateStarting})
 	go s.runAccount(actx, ra)
+	s.releaseStartupMemory()
 	return &pluginv1.StartAccountResponse{}, nil
 }
 
@@ -237,6 +241,18 @@ func (s *server) runAccount(ctx context.Context, ra *runningAccount) {
 		}
 		backoff = min(backoff*2, maxBackoff)
 	}
+}
+
+// releaseStartupMemory returns start-up garbage to the OS once the plugin
+// has settled, so an idle plugin's resident size reflects what it uses.
+func (s *server) releaseStartupMemory() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return
+	}
+	s.released = true
+	time.AfterFunc(2*time.Second, debug.FreeOSMemory)
 }
 
 // runSafely turns a panic in the author's Run into an error, so one bad

@@ -39,6 +39,9 @@ type activeRun struct {
 	steer []*queued
 	// consumed are steering messages the run took in.
 	consumed []*queued
+	// conversation is where the run's reply goes; only messages from the
+	// same conversation may steer or interrupt it.
+	conversation string
 }
 
 // queued is a message waiting for its turn.
@@ -211,7 +214,12 @@ func (r *Runner) enqueueLocked(q *queued) error {
 	busy := ln.active != nil || ln.pumping
 	if busy {
 		q.behind = true
-		switch r.queueMode(q.in.Channel) {
+		mode := r.queueMode(q.in.Channel)
+		if ln.active != nil && ln.active.conversation != q.in.Conversation {
+			// Another conversation sharing the session waits its turn.
+			mode = QueueFollowup
+		}
+		switch mode {
 		case QueueSteer:
 			if ln.active != nil {
 				ln.active.steer = append(ln.active.steer, q)
@@ -388,7 +396,8 @@ func takeCompatible(ln *lane) []*queued {
 	first := ln.pending[0]
 	var take, keep []*queued
 	for _, q := range ln.pending {
-		if q.in.Channel == first.in.Channel && q.in.AccountID == first.in.AccountID && q.in.ThreadID == first.in.ThreadID {
+		if q.in.Channel == first.in.Channel && q.in.AccountID == first.in.AccountID && q.in.ThreadID == first.in.ThreadID &&
+			q.in.Conversation == first.in.Conversation {
 			take = append(take, q)
 		} else {
 			keep = append(keep, q)
@@ -468,7 +477,7 @@ func (r *Runner) runQueued(ln *lane, q *queued) {
 		}
 		blocks = append(blocks, text)
 	}
-	res, err := r.execute(ctx, ln, p, in.SessionKey, in.TurnRequest, hooks{sink: in.OnEvent, block: block})
+	res, err := r.execute(ctx, ln, p, in.SessionKey, in.TurnRequest, hooks{sink: in.OnEvent, block: block, conversation: in.Conversation})
 	if res == nil {
 		if err != nil && !errors.Is(err, ErrAborted) && !errors.Is(err, ErrClosed) {
 			r.log.Error("turn failed before it started", "session", in.SessionKey, "error", err)

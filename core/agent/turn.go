@@ -24,6 +24,8 @@ type hooks struct {
 	sink func(Event)
 	// block receives the text a model wrote before calling tools.
 	block func(res *TurnResult, text string)
+	// conversation is where the turn's reply goes.
+	conversation string
 }
 
 // RunTurn runs one turn and returns when it has ended, for API callers
@@ -74,7 +76,7 @@ func (r *Runner) execute(ctx context.Context, ln *lane, p *profile, key string, 
 		return nil, abortError(rctx)
 	}
 	defer func() { <-ln.turn }()
-	run := &activeRun{id: req.RunID, cancel: cancel}
+	run := &activeRun{id: req.RunID, cancel: cancel, conversation: h.conversation}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()

@@ -96,6 +96,11 @@ type Inbound struct {
 	// SenderAuthorized is set when the sender may use slash commands
 	// (the owner, or allowFrom).
 	SenderAuthorized bool
+	// Conversation names where replies go (channel, account, peer,
+	// thread). Messages of one session from different conversations (DMs
+	// sharing the main session) are never folded into one turn, or the
+	// reply would reach only one of them.
+	Conversation string
 	// ReplyTo and ThreadID are echoed on replies so the channel can
 	// thread them.
 	ReplyTo  string

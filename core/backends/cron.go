@@ -2,6 +2,7 @@ package backends
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,4 +39,10 @@ func (c *cronService) List(ctx context.Context, q backend.CronQuery) (backend.Cr
 		})
 	}
 	return out, nil
+}
+
+// HandleRPC serves the other cron.* methods (backend.CronRPC) with the
+// scheduler's own OpenClaw-shaped parameters and results.
+func (c *cronService) HandleRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
+	return c.svc.HandleRPC(ctx, method, params)
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -308,6 +309,16 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 	}()
 	g.logger.Info("gateway ready", "version", g.opts.Version, "state", g.paths.StateDir, "plugins", len(g.Catalog().Entries()))
+	// Start-up (schema compilation, config decoding) leaves garbage the
+	// runtime would hand back to the OS only minutes later; an idle
+	// gateway should not sit on it.
+	go func() {
+		select {
+		case <-time.After(2 * time.Second):
+			debug.FreeOSMemory()
+		case <-loopCtx.Done():
+		}
+	}()
 	for {
 		rec, err := g.Inbox.Next(loopCtx)
 		if err != nil {

@@ -142,6 +142,7 @@ func (g *Gateway) reload(ctx context.Context, cfg *config.Config) {
 	if err := g.Channels.Apply(ctx, oldSetups); err != nil {
 		g.logger.Error("channels", "error", err)
 	}
+	g.logger.Info("config change applied", "hash", cfg.Hash())
 }
 
 // watchLock reloads when `openclaw plugins install/update/uninstall`

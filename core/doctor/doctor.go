@@ -104,7 +104,7 @@ func Run(ctx context.Context, opts Options) *Report {
 	checkConfigFileMode(r.ConfigPath, add)
 	checkPlugins(raw, opts.Load.Plugins, add)
 	checkGateway(raw, getenv, paths.StateDir, opts.Random, add)
-	checkWorkspace(raw, opts.Load.Home, add)
+	checkWorkspace(raw, opts.Load.Home, paths.StateDir, add)
 	sort.SliceStable(r.Findings, func(i, j int) bool { return rank(r.Findings[i].Severity) > rank(r.Findings[j].Severity) })
 	return r
 }
@@ -349,12 +349,17 @@ func checkGateway(raw map[string]any, getenv func(string) string, stateDir strin
 	}
 }
 
-func checkWorkspace(raw map[string]any, home string, add func(Finding)) {
+func checkWorkspace(raw map[string]any, home, stateDir string, add func(Finding)) {
 	ws := lookup(raw, "agents", "defaults", "workspace")
 	if ws == "" {
 		return
 	}
 	dir := config.ExpandHome(ws, home)
+	// The built-in default means "the workspace in the state directory",
+	// which is what the agent uses when OPENCLAW_STATE_DIR moves it.
+	if ws == "~/.openclaw/workspace" {
+		dir = filepath.Join(stateDir, "workspace")
+	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		add(Finding{Area: AreaState, Severity: Info, Path: dir,
 			Message: fmt.Sprintf("The agent workspace %s does not exist yet; it is created on first use.", dir),

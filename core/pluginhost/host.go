@@ -116,8 +116,17 @@ func (h *Host) startLocked(ctx context.Context, e *plugincatalog.Entry, prev *su
 // replace puts a supervisor for e in the plugin's slot, then stops the one
 // it replaces; the new process starts once the old one is gone.
 func (h *Host) replace(ctx context.Context, e *plugincatalog.Entry) error {
-	h.Stop(e.ID)
-	return h.Start(ctx, e)
+	h.mu.Lock()
+	prev := h.sups[e.ID]
+	err := h.startLocked(ctx, e, prev)
+	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		prev.stop()
+	}
+	return nil
 }
 
 func logLevelName(l hclog.Logger) string {

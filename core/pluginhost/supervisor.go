@@ -90,8 +90,8 @@ type supervisor struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
-	// after, when set, is closed once the process this one replaces has
-	// stopped: two processes of one plugin must not run at once.
+	// after, when set, is closed once the supervisor this one replaces
+	// has stopped: two processes of one plugin must not run at once.
 	after <-chan struct{}
 }
 
@@ -114,9 +114,10 @@ func (s *supervisor) start(ctx context.Context) {
 func (s *supervisor) loop(ctx context.Context) {
 	defer close(s.done)
 	if s.after != nil {
-		select {
-		case <-s.after:
-		case <-ctx.Done():
+		// Even when stopped meanwhile, this supervisor is done only after
+		// the one it replaces: a later replacement waits for both.
+		<-s.after
+		if ctx.Err() != nil {
 			s.setState(StateStopped, "", 0)
 			return
 		}

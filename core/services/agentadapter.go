@@ -63,6 +63,7 @@ func inbound(t pipeline.Turn) agent.Inbound {
 			Text: m.Text, HistoryLimit: d.HistoryLimit,
 		},
 		SenderAuthorized: t.Authorized,
+		Conversation:     m.Channel + "/" + m.AccountID + "/" + string(m.PeerKind) + "/" + m.PeerID + "/" + m.ThreadID,
 		ReplyTo:          m.MessageID,
 		ThreadID:         m.ThreadID,
 	}

@@ -2,9 +2,7 @@ package services
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -13,7 +11,6 @@ import (
 	"github.com/openclaw-go/openclaw/core/channels"
 	"github.com/openclaw-go/openclaw/core/config"
 	"github.com/openclaw-go/openclaw/core/cron"
-	"github.com/openclaw-go/openclaw/core/gateway/backend"
 	"github.com/openclaw-go/openclaw/core/heartbeat"
 	"github.com/openclaw-go/openclaw/core/sessions"
 	"github.com/openclaw-go/openclaw/pluginsdk"
@@ -124,66 +121,6 @@ func TargetFor(to string) pluginsdk.Target {
 		return pluginsdk.Target{Kind: pluginsdk.PeerGroup, ID: to}
 	}
 	return pluginsdk.Target{Kind: pluginsdk.PeerDM, ID: to}
-}
-
-// cronAPI fronts the scheduler for the gateway API.
-type cronAPI struct{ svc *cron.Service }
-
-// CronAPI returns the scheduler as the gateway API sees it, nil without one.
-func (s *Services) CronAPI() backend.Cron {
-	if s.Cron == nil {
-		return nil
-	}
-	return cronAPI{s.Cron}
-}
-
-func (c cronAPI) List(ctx context.Context, q backend.CronQuery) (backend.CronPage, error) {
-	enabled := "enabled"
-	if q.IncludeDisabled {
-		enabled = "all"
-	}
-	res, err := c.svc.List(ctx, cron.ListQuery{Limit: q.Limit, Offset: q.Offset, Query: q.Query, AgentID: q.AgentID, Enabled: enabled})
-	if err != nil {
-		return backend.CronPage{}, fmt.Errorf("%w: %v", backend.ErrInvalid, err)
-	}
-	raw, _ := json.Marshal(res.Page)
-	var page struct {
-		Total int `json:"total"`
-	}
-	_ = json.Unmarshal(raw, &page)
-	out := backend.CronPage{Total: page.Total}
-	for _, j := range res.Jobs {
-		out.Jobs = append(out.Jobs, backend.CronJob{
-			ID: j.ID, Name: j.Name, AgentID: j.AgentID, Enabled: j.Enabled, Schedule: scheduleText(j.Schedule),
-			NextRunAt: fromMs(j.NextRunAtMs), LastRunAt: fromMs(j.LastRunAtMs), LastRunStatus: j.LastRunStatus,
-		})
-	}
-	return out, nil
-}
-
-func scheduleText(s cron.Schedule) string {
-	switch s.Kind {
-	case cron.KindEvery:
-		return "every " + (time.Duration(s.EveryMs) * time.Millisecond).String()
-	case cron.KindCron:
-		if s.Tz != "" {
-			return "cron " + s.Expr + " (" + s.Tz + ")"
-		}
-		return "cron " + s.Expr
-	}
-	return "at " + s.At
-}
-
-func fromMs(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms)
-}
-
-// HandleRPC serves the other cron.* methods with OpenClaw's shapes.
-func (c cronAPI) HandleRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
-	return c.svc.HandleRPC(ctx, method, params)
 }
 
 // startHeartbeat runs agents.*.heartbeat turns; it needs cron active, as

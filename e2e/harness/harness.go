@@ -287,13 +287,19 @@ func PluginsByExe(dir string) []int {
 }
 
 // RSSKiB is a process's resident set size.
-func RSSKiB(pid int) int {
+func RSSKiB(pid int) int { return statusKiB(pid, "VmRSS:") }
+
+// AnonKiB is the anonymous part of a process's resident set: its heap and
+// stacks, without the pages of its binary that the page cache shares.
+func AnonKiB(pid int) int { return statusKiB(pid, "RssAnon:") }
+
+func statusKiB(pid int, field string) int {
 	raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field) {
 			f := strings.Fields(line)
 			if len(f) >= 2 {
 				n, _ := strconv.Atoi(f[1])

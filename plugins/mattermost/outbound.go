@@ -34,6 +34,9 @@ func (c *mattermostChannel) Send(ctx context.Context, msg pluginsdk.OutboundMess
 	if strings.TrimSpace(msg.Text) == "" && len(msg.Media) == 0 {
 		return pluginsdk.SendResult{}, errors.New("mattermost send: nothing to send (empty text and no media)")
 	}
+	if _, err := a.self(ctx); err != nil {
+		return pluginsdk.SendResult{}, err
+	}
 	channelID, err := a.resolveTarget(ctx, msg.Target)
 	if err != nil {
 		return pluginsdk.SendResult{}, err
@@ -111,6 +114,29 @@ func (a *account) upload(ctx context.Context, channelID string, m pluginsdk.Medi
 
 // sendError wraps a failed call; a rejected token becomes Permanent so the
 // gateway reports it instead of retrying.
+// self returns the bot's own user, which direct channels, pending post ids
+// and reactions name. Connecting the event stream learns it, but a reply
+// can go out before that (right after the plugin restarted), so it is
+// asked for here while still unknown.
+func (a *account) self(ctx context.Context) (user, error) {
+	if me := a.identity(); me.ID != "" {
+		return me, nil
+	}
+	var me user
+	err := a.cfg.Retry.run(ctx, classify, func(ctx context.Context) error {
+		var err error
+		me, err = a.api.me(ctx)
+		return err
+	})
+	if err != nil {
+		return user{}, sendError("look up the bot's own user", err)
+	}
+	a.mu.Lock()
+	a.me = me
+	a.mu.Unlock()
+	return me, nil
+}
+
 func sendError(what string, err error) error {
 	err = fmt.Errorf("mattermost %s: %w", what, err)
 	if isAuthError(err) {
@@ -231,7 +257,11 @@ func (c *mattermostChannel) React(ctx context.Context, r pluginsdk.Reaction) err
 	if err != nil {
 		return err
 	}
-	me := a.identity().ID
+	self, err := a.self(ctx)
+	if err != nil {
+		return err
+	}
+	me := self.ID
 	err = a.cfg.Retry.run(ctx, classify, func(ctx context.Context) error {
 		if r.Remove {
 			return a.api.removeReaction(ctx, me, r.MessageID, name)
