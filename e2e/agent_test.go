@@ -160,3 +160,38 @@ func TestGatewayCrashMidReplyLeavesReadableTranscript(t *testing.T) {
 	harness.StartGateway(t, harness.Options{Config: cfg, StateDir: g.StateDir})
 	waitReply(t, bot, "after restart: tell me a long story")
 }
+
+// TestAgentSkills: an eligible workspace skill is listed in the system
+// prompt, and "$name" in a message brings its instructions into the turn.
+func TestAgentSkills(t *testing.T) {
+	fake := tg.NewServer()
+	defer fake.Close()
+	bot := fake.Bot()
+	model := fakemodel.New(t)
+	model.Respond(func(r fakemodel.Request) fakemodel.Reply {
+		listed := strings.Contains(r.System, "greeter")
+		invoked := strings.Contains(r.System, "asked for these skills by name")
+		return fakemodel.Text("listed=" + boolText(listed) + " invoked=" + boolText(invoked))
+	})
+	state := t.TempDir()
+	dir := filepath.Join(state, "workspace", "skills", "greeter")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	skill := "---\nname: greeter\ndescription: Greets people warmly by name.\n---\n\n# Greeter\n\nSay hello with the person's name.\n"
+	if err := os.WriteFile(filepath.Join(dir, "SKILL.md"), []byte(skill), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	harness.StartGateway(t, harness.Options{StateDir: state, Config: modelConfig(fake.URL(), bot.Token(), model)})
+	bot.SendPrivate(alice, "hello")
+	waitReply(t, bot, "listed=yes invoked=no")
+	bot.SendPrivate(alice, "please $greeter me")
+	waitReply(t, bot, "listed=yes invoked=yes")
+}
+
+func boolText(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

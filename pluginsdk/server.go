@@ -310,6 +310,12 @@ func (s *server) account(channel, id string) (Account, error) {
 }
 
 func (s *server) Send(ctx context.Context, req *pluginv1.SendRequest) (*pluginv1.SendResponse, error) {
+	// A plugin on its way out cannot deliver; Unavailable tells the
+	// gateway to wait for the replacement and send again rather than
+	// drop the reply.
+	if s.base.Err() != nil {
+		return nil, status.Error(codes.Unavailable, "the plugin is shutting down")
+	}
 	res, err := s.p.Channel.Send(ctx, OutboundFromWire(req))
 	if err != nil {
 		return nil, toStatus(err)

@@ -203,6 +203,7 @@ func cronSchema() *schema.Node {
 		p("store", str()),
 		p("maxConcurrentRuns", posInt()),
 		p("sessionRetention", anyOf(duration(), boolean())),
+		p("skipMissedJobs", boolean().WithDefault(false)),
 		p("webhook", str()),
 		p("webhookToken", secret("Webhook token")),
 		p("webhookSsrfPolicy", obj(

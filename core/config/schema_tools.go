@@ -77,7 +77,7 @@ func toolsSchema() *schema.Node {
 			p("allowFrom", mapOf(idList()).Describe("Per-channel senders allowed to use elevated exec; empty disables.")),
 		).Titled("Elevated exec")),
 		p("agentToAgent", obj(
-			p("enabled", boolean().WithDefault(false)),
+			p("enabled", boolean().WithDefault(true)),
 			p("allow", strs()),
 		)),
 		p("exec", obj(
@@ -340,6 +340,7 @@ func mcpSchema() *schema.Node {
 		p("args", strs()),
 		p("env", mapOf(str()).Secret()),
 		p("cwd", str()),
+		p("workingDirectory", str()),
 		p("url", str()),
 		p("transport", enum("stdio", "streamable-http", "sse")),
 		p("headers", mapOf(str()).Secret()),

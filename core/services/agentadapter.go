@@ -7,6 +7,7 @@ import (
 
 	"github.com/openclaw-go/openclaw/core/agent"
 	"github.com/openclaw-go/openclaw/core/pipeline"
+	"github.com/openclaw-go/openclaw/core/skillsource"
 	"github.com/openclaw-go/openclaw/pluginsdk"
 )
 
@@ -17,6 +18,14 @@ func (a agentAdapter) Submit(ctx context.Context, t pipeline.Turn) <-chan error 
 	done := make(chan error, 1)
 	in := inbound(t)
 	in.Context = a.s.groupContext.take(t.Decision.SessionKey)
+	if msg, ok := a.skillReferences(ctx, &in); !ok {
+		// A $skill the sender may not use: say so instead of guessing.
+		if err := t.Deliver(ctx, msg, nil); err != nil {
+			a.s.logger.Warn("could not report a skill reference problem", "error", err)
+		}
+		done <- nil
+		return done
+	}
 	in.Done = func(err error) {
 		select {
 		case done <- err:
@@ -49,6 +58,32 @@ func (a agentAdapter) Observe(_ context.Context, t pipeline.Turn) {
 	}
 	m := t.Record.Message
 	a.s.groupContext.add(d.SessionKey, agent.HistoryEntry{Sender: senderName(m.Sender), Text: m.Text, Time: t.Record.Accepted}, d.GroupHistoryLimit)
+}
+
+// skillReferences resolves "$skill-name" mentions in the message: the
+// referenced skills' instructions join the turn's system prompt. It
+// returns the text to show the sender when a reference cannot be used.
+func (a agentAdapter) skillReferences(ctx context.Context, in *agent.Inbound) (string, bool) {
+	if a.s.Skills == nil || !strings.ContainsAny(in.Text, "$@") {
+		return "", true
+	}
+	ws, err := a.s.runner().Workspace(in.AgentID)
+	if err != nil {
+		return "", true
+	}
+	snap, err := a.s.Skills.Resolve(ctx, skillsource.Request{AgentID: in.AgentID, Workspace: ws, ChannelSkills: in.Skills})
+	if err != nil {
+		a.s.logger.Warn("skills", "error", err)
+		return "", true
+	}
+	inv, err := snap.References(in.Text)
+	if err != nil {
+		return "⚠️ " + err.Error(), false
+	}
+	if inv.Instruction != "" {
+		in.ExtraSystemPrompt = strings.TrimSpace(in.ExtraSystemPrompt + "\n\n" + inv.Instruction)
+	}
+	return "", true
 }
 
 func inbound(t pipeline.Turn) agent.Inbound {

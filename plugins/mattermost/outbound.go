@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -89,7 +89,11 @@ func (c *mattermostChannel) Send(ctx context.Context, msg pluginsdk.OutboundMess
 func (a *account) pendingPostID(key string) string {
 	me := a.identity().ID
 	if key == "" {
-		return me + ":" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+		// Random, not a timestamp: two sends in one millisecond would
+		// otherwise share an id and the server would drop the second.
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		return me + ":" + hex.EncodeToString(b[:])
 	}
 	sum := sha256.Sum256([]byte(key))
 	return me + ":" + hex.EncodeToString(sum[:8])

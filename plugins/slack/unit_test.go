@@ -166,8 +166,9 @@ func TestClassify(t *testing.T) {
 		err  error
 		want verdict
 	}{
-		{&slack.RateLimitedError{RetryAfter: 3 * time.Second}, verdict{retry: true, after: 3 * time.Second}},
-		{fmt.Errorf("wrapped: %w", &slack.RateLimitedError{RetryAfter: time.Second}), verdict{retry: true, after: time.Second}},
+		// Retry-After plus a margin for its rounding to whole seconds.
+		{&slack.RateLimitedError{RetryAfter: 3 * time.Second}, verdict{retry: true, after: 3*time.Second + 100*time.Millisecond}},
+		{fmt.Errorf("wrapped: %w", &slack.RateLimitedError{RetryAfter: time.Second}), verdict{retry: true, after: time.Second + 100*time.Millisecond}},
 		{&net.OpError{Op: "dial", Err: errors.New("refused")}, verdict{retry: true}},
 		{&net.OpError{Op: "read", Err: errors.New("reset")}, verdict{}},
 		{slack.StatusCodeError{Code: 500, Status: "500"}, verdict{}},
