@@ -10,8 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
 	"github.com/openclaw-go/openclaw/pluginsdk/manifest"
-	"github.com/openclaw-go/openclaw/registry/atomicfile"
 	"github.com/openclaw-go/openclaw/registry/platform"
 )
 

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/openclaw-go/openclaw/registry/atomicfile"
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
 	"github.com/openclaw-go/openclaw/registry/index"
 	"github.com/openclaw-go/openclaw/registry/publish"
 	"github.com/openclaw-go/openclaw/registry/remote"

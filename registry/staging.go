@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/openclaw-go/openclaw/registry/atomicfile"
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
 )
 
 // staging is a private folder for one download and unpack. Everything in it

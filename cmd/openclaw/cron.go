@@ -316,11 +316,19 @@ func cronStatus(c *cli.Context) error {
 }
 
 func cronGet(c *cli.Context) error {
+	return onJob(c, "get JOB_ID", func(ctx context.Context, svc *cron.Service, id string) (any, error) {
+		return svc.Get(ctx, id)
+	})
+}
+
+// onJob runs fn on the job the first argument names, against the jobs
+// file, and prints its result as JSON.
+func onJob(c *cli.Context, usage string, fn func(ctx context.Context, svc *cron.Service, id string) (any, error)) error {
 	a, err := parseArgs(c)
 	if err != nil {
 		return err
 	}
-	id, err := jobArg(a, "get JOB_ID")
+	id, err := jobArg(a, usage)
 	if err != nil {
 		return err
 	}
@@ -328,11 +336,11 @@ func cronGet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	j, err := svc.Get(c.Context, id)
+	res, err := fn(c.Context, svc, id)
 	if err != nil {
 		return err
 	}
-	return printJSON(c, j)
+	return printJSON(c, res)
 }
 
 func cronShow(c *cli.Context) error {
@@ -458,44 +466,16 @@ func cronEdit(c *cli.Context) error {
 }
 
 func cronSetEnabled(c *cli.Context, on bool) error {
-	a, err := parseArgs(c)
-	if err != nil {
-		return err
-	}
 	verb := map[bool]string{true: "enable", false: "disable"}[on]
-	id, err := jobArg(a, verb+" JOB_ID")
-	if err != nil {
-		return err
-	}
-	svc, err := openCronStore(c)
-	if err != nil {
-		return err
-	}
-	j, err := svc.Update(c.Context, id, []byte(fmt.Sprintf(`{"enabled":%t}`, on)))
-	if err != nil {
-		return err
-	}
-	return printJSON(c, j)
+	return onJob(c, verb+" JOB_ID", func(ctx context.Context, svc *cron.Service, id string) (any, error) {
+		return svc.Update(ctx, id, []byte(fmt.Sprintf(`{"enabled":%t}`, on)))
+	})
 }
 
 func cronRemove(c *cli.Context) error {
-	a, err := parseArgs(c)
-	if err != nil {
-		return err
-	}
-	id, err := jobArg(a, "remove JOB_ID")
-	if err != nil {
-		return err
-	}
-	svc, err := openCronStore(c)
-	if err != nil {
-		return err
-	}
-	res, err := svc.Remove(c.Context, id)
-	if err != nil {
-		return err
-	}
-	return printJSON(c, res)
+	return onJob(c, "remove JOB_ID", func(ctx context.Context, svc *cron.Service, id string) (any, error) {
+		return svc.Remove(ctx, id)
+	})
 }
 
 func cronRuns(c *cli.Context) error {

@@ -15,8 +15,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/openclaw-go/openclaw/core/skills"
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
 	"github.com/openclaw-go/openclaw/pluginsdk/manifest"
-	"github.com/openclaw-go/openclaw/registry/atomicfile"
 	"github.com/openclaw-go/openclaw/registry/index"
 	"github.com/openclaw-go/openclaw/registry/platform"
 	"github.com/openclaw-go/openclaw/registry/publish"

@@ -10,6 +10,8 @@
 package apitokens
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -168,7 +170,7 @@ func (s *Store) update(change func([]Token) ([]Token, error)) error {
 	if err != nil {
 		return fmt.Errorf("encode API token store: %w", err)
 	}
-	if err := writeFileAtomic(s.path, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(s.path, append(data, '\n'), 0o600); err != nil {
 		return err
 	}
 	s.loaded = false

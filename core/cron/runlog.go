@@ -1,6 +1,8 @@
 package cron
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -220,7 +222,7 @@ func (l *runLog) pruneLocked(jobID string) error {
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
-	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("prune run history %s: %w", path, err)
 	}
 	return nil

@@ -1,6 +1,8 @@
 package cron
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -133,7 +135,7 @@ func (s *store) write(f *jobsFile) (fileSig, error) {
 	if err != nil {
 		return fileSig{}, fmt.Errorf("encode cron store: %w", err)
 	}
-	if err := writeFileAtomic(s.path, data, 0o600); err != nil {
+	if err := atomicfile.Write(s.path, data, 0o600); err != nil {
 		return fileSig{}, fmt.Errorf("write cron store %s: %w", s.path, err)
 	}
 	return s.stat()
@@ -160,43 +162,4 @@ func encodeJobsFile(f *jobsFile) ([]byte, error) {
 	}
 	buf.WriteString("]\n}\n")
 	return buf.Bytes(), nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, flushes it
-// to disk and renames it over path, so a crash leaves the old file or the
-// new one, never a mix.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	done = true
-	return syncDir(dir)
 }

@@ -1,6 +1,8 @@
 package pluginhost
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,35 +112,11 @@ func (s *kvStore) flush() error {
 	return writeFileAtomic(s.path, raw, 0o600)
 }
 
-// writeFileAtomic writes through a temporary file in the same folder, so a
-// crash leaves either the old or the new content, never a mix.
+// writeFileAtomic replaces path, creating its folder first, so a crash
+// leaves either the old or the new content, never a mix.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, data, perm)
 }

@@ -1,6 +1,8 @@
 package sessions
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -915,7 +917,7 @@ func (s *Store) flush(ix *agentIndex) error {
 	if err := os.MkdirAll(ix.dir, 0o700); err != nil {
 		return fmt.Errorf("create sessions directory %s: %w", ix.dir, err)
 	}
-	if err := writeFileAtomic(ix.path, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(ix.path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write session index: %w", err)
 	}
 	ix.mu.Lock()

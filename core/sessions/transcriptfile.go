@@ -1,6 +1,8 @@
 package sessions
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"bytes"
 	"container/list"
 	"encoding/json"
@@ -155,7 +157,7 @@ func (t *transcript) open(header func() ([]byte, error), syncWrites bool) (repai
 		}
 		if size == 0 && syncWrites {
 			// A new file: make its directory entry durable once.
-			if err := syncDir(dirOf(t.path)); err != nil {
+			if err := atomicfile.SyncDir(dirOf(t.path)); err != nil {
 				return repaired, err
 			}
 		}

@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
 	"github.com/openclaw-go/openclaw/pluginsdk/manifest"
 	"github.com/openclaw-go/openclaw/registry/archive"
-	"github.com/openclaw-go/openclaw/registry/atomicfile"
 	"github.com/openclaw-go/openclaw/registry/index"
 	"github.com/openclaw-go/openclaw/registry/platform"
 )

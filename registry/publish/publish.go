@@ -20,9 +20,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
 	"github.com/openclaw-go/openclaw/pluginsdk/manifest"
 	"github.com/openclaw-go/openclaw/registry/archive"
-	"github.com/openclaw-go/openclaw/registry/atomicfile"
 	"github.com/openclaw-go/openclaw/registry/filelock"
 	"github.com/openclaw-go/openclaw/registry/index"
 	"github.com/openclaw-go/openclaw/registry/platform"

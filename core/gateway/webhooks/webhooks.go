@@ -12,6 +12,8 @@
 package webhooks
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -201,7 +203,7 @@ func (s *Store) save(hooks []Webhook) error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fmt.Errorf("create directory for %s: %w", s.path, err)
 	}
-	return writeFileAtomic(s.path, append(data, '\n'), 0o600)
+	return atomicfile.Write(s.path, append(data, '\n'), 0o600)
 }
 
 // Sign returns the X-OpenClaw-Signature value for body sent at timestamp
@@ -240,39 +242,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temp file for %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // best effort: some platforms cannot sync directories
-		d.Close()
-	}
-	return nil
 }

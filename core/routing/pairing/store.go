@@ -13,6 +13,8 @@
 package pairing
 
 import (
+	"github.com/openclaw-go/openclaw/pluginsdk/atomicfile"
+
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -495,7 +497,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	return writeFileAtomic(path, append(data, '\n'))
+	return atomicfile.Write(path, append(data, '\n'), 0o600)
 }
 
 // newCode returns a random code not in used.

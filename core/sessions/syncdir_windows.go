@@ -1,5 +1,0 @@
-//go:build windows
-
-package sessions
-
-func isUnsupportedSync(err error) bool { return err != nil }
