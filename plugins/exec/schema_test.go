@@ -1,46 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/openclaw-go/openclaw/pluginsdk/plugintest"
 )
 
 // TestConfigSchema checks that the manifest's config schema compiles and
 // agrees with the plugin's own config decoding.
 func TestConfigSchema(t *testing.T) {
-	var m struct {
-		ConfigSchema json.RawMessage `json:"configSchema"`
-	}
-	if err := json.Unmarshal(manifest, &m); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(m.ConfigSchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("config.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("config.json")
-	if err != nil {
-		t.Fatalf("config schema does not compile: %v", err)
-	}
-	for cfg, valid := range map[string]bool{`{"shell":"/bin/bash","maxOutputChars":1000,"approvals":{"defaults":{"security":"allowlist","ask":"on-miss","askFallback":"deny"},"agents":{"main":{"allowlist":[{"pattern":"git"}]}}}}`: true, `{"approvals":{"defaults":{"security":"sometimes"}}}`: false, `{}`: true} {
-		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(cfg))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sch.Validate(inst); (err == nil) != valid {
-			t.Errorf("schema on %s: %v, want valid=%v", cfg, err, valid)
-		}
-		_, err = decodePluginConfig(json.RawMessage(cfg))
-		if (err == nil) != valid {
-			t.Errorf("plugin on %s: %v, want valid=%v", cfg, err, valid)
-		}
-	}
+	plugintest.CheckConfigSchema(t, manifest, map[string]bool{`{"shell":"/bin/bash","maxOutputChars":1000,"approvals":{"defaults":{"security":"allowlist","ask":"on-miss","askFallback":"deny"},"agents":{"main":{"allowlist":[{"pattern":"git"}]}}}}`: true, `{"approvals":{"defaults":{"security":"sometimes"}}}`: false, `{}`: true}, func(raw json.RawMessage) error {
+		_, err := decodePluginConfig(raw)
+		return err
+	})
 }
