@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -25,25 +24,7 @@ func TestManifestAgreesWithTools(t *testing.T) {
 	if !m.Capabilities.Exec {
 		t.Error("the exec plugin must declare the exec capability")
 	}
-	e := newEnv(t)
-	specs, err := e.h.Tools(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range specs {
-		names = append(names, s.Name)
-		if !slices.Equal(s.Groups, []string{"group:runtime"}) {
-			t.Errorf("%s groups = %v", s.Name, s.Groups)
-		}
-		var schema map[string]any
-		if err := json.Unmarshal(s.Parameters, &schema); err != nil || schema["type"] != "object" {
-			t.Errorf("%s: bad schema: %v", s.Name, err)
-		}
-	}
-	if !slices.Equal(names, m.Tools) {
-		t.Errorf("tools %v, manifest %v", names, m.Tools)
-	}
+	newEnv(t).h.CheckTools(t, manifest, "group:runtime")
 }
 
 func TestExecForeground(t *testing.T) {

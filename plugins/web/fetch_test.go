@@ -103,21 +103,7 @@ func TestManifestAgreesWithTools(t *testing.T) {
 	if !slices.Equal(m.Capabilities.Network, []string{"*"}) || m.Capabilities.Exec {
 		t.Errorf("capabilities = %+v", m.Capabilities)
 	}
-	e := newEnv(t)
-	specs, err := e.h.Tools(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range specs {
-		names = append(names, s.Name)
-		if !slices.Contains(s.Groups, "group:web") {
-			t.Errorf("%s groups = %v", s.Name, s.Groups)
-		}
-	}
-	if !slices.Equal(names, m.Tools) {
-		t.Errorf("tools %v, manifest %v", names, m.Tools)
-	}
+	newEnv(t).h.CheckTools(t, manifest, "group:web")
 }
 
 func TestFetchArticle(t *testing.T) {

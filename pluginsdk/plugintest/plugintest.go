@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -213,4 +214,37 @@ func (h *Harness) Skills(ctx context.Context) ([]pluginsdk.Skill, error) {
 		out = append(out, pluginsdk.Skill{Name: s.GetName(), SkillMD: s.GetSkillMd(), Files: s.GetFiles(), RequiredTools: s.GetRequiredTools()})
 	}
 	return out, nil
+}
+
+// CheckTools checks that the plugin lists exactly the tools its manifest
+// names, in order, each with a JSON Schema object for its parameters and
+// in every policy group given.
+func (h *Harness) CheckTools(t testing.TB, manifestJSON []byte, groups ...string) {
+	t.Helper()
+	var m struct {
+		Tools []string `json:"tools"`
+	}
+	if err := json.Unmarshal(manifestJSON, &m); err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	specs, err := h.Tools(context.Background())
+	if err != nil {
+		t.Fatalf("list tools: %v", err)
+	}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.Name)
+		for _, g := range groups {
+			if !slices.Contains(s.Groups, g) {
+				t.Errorf("tool %s groups = %v, want %s among them", s.Name, s.Groups, g)
+			}
+		}
+		var schema map[string]any
+		if err := json.Unmarshal(s.Parameters, &schema); err != nil || schema["type"] != "object" {
+			t.Errorf("tool %s: parameters are not a JSON Schema object: %v", s.Name, err)
+		}
+	}
+	if !slices.Equal(names, m.Tools) {
+		t.Errorf("tools %v, manifest says %v", names, m.Tools)
+	}
 }
