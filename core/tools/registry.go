@@ -279,12 +279,20 @@ func (r *Registry) Invoke(ctx context.Context, call Call, progress func(Progress
 		switch {
 		case ctx.Err() != nil:
 			res = errorResult("Tool %s was cancelled before it finished.", call.Name)
-		case cctx.Err() == context.DeadlineExceeded:
+		case cctx.Err() == context.DeadlineExceeded || deadlineNear(cctx):
+			// The plugin enforces the same deadline and may end the
+			// call a hair before our own timer fires.
 			res = errorResult("Tool %s timed out after %s.", call.Name, timeout.Round(time.Millisecond))
 		}
 	}
 	r.log.Debug("tool call", "tool", call.Name, "plugin", pluginID, "error", res.IsError, "duration", r.opts.Now().Sub(start))
 	return res
+}
+
+// deadlineNear reports whether ctx's deadline has passed or is about to.
+func deadlineNear(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < 10*time.Millisecond
 }
 
 func (r *Registry) invokeCore(ctx context.Context, t CoreTool, call Call, progress func(Progress)) (res Result) {
