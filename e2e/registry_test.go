@@ -230,6 +230,9 @@ func TestRegistryLifecycle(t *testing.T) {
 	if out := u.run(true, "plugins", "update", "hello"); !strings.Contains(out, "1.1.0 is available") {
 		t.Fatalf("update: %s", out)
 	}
+	if out := u.run(true, "plugins", "list", "--json"); !strings.Contains(out, `"updateAvailable": "1.1.0"`) {
+		t.Fatalf("plugins list does not show the available update:\n%s", out)
+	}
 	out = u.run(true, "plugins", "update", "--upgrade", "hello")
 	if !strings.Contains(out, "1.0.0 → 1.1.0") || u.lock().Plugins["@e2e/hello"].Version != "1.1.0" {
 		t.Fatalf("upgrade: %s", out)

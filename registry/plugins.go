@@ -613,20 +613,54 @@ func (s *session) update(ctx context.Context, e *LockEntry, req UpdateRequest) (
 
 // newerNote says when a newer version in range is available.
 func (in *Installer) newerNote(ctx context.Context, e *LockEntry, rng constraint.Range) []string {
-	f, err := in.client.Package(ctx, e.Package)
+	newer, err := in.newer(ctx, e, rng)
 	if err != nil {
 		return []string{fmt.Sprintf("could not check for newer versions: %v", err)}
 	}
+	if newer == "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s %s is available (the lock file keeps %s); run with --upgrade to install it", e.Package, newer, e.Version)}
+}
+
+// Available returns the newest version of an installed plugin that its
+// recorded range, this gateway and this platform allow, when it is newer
+// than the installed one; "" when there is none or the plugin was not
+// installed from a registry.
+func (in *Installer) Available(ctx context.Context, pkg string) (string, error) {
+	lock, err := LoadLock(filepath.Join(in.opts.StateDir, LockFileName))
+	if err != nil {
+		return "", err
+	}
+	e, ok := lock.Plugin(pkg)
+	if !ok {
+		return "", fmt.Errorf("%s: %w", pkg, ErrNotInstalled)
+	}
+	if e.SourceKind() != "registry" {
+		return "", nil
+	}
+	rng, err := constraint.Parse(e.Constraint)
+	if err != nil {
+		return "", fmt.Errorf("recorded range: %w", err)
+	}
+	return in.newer(ctx, e, rng)
+}
+
+func (in *Installer) newer(ctx context.Context, e *LockEntry, rng constraint.Range) (string, error) {
+	f, err := in.client.Package(ctx, e.Package)
+	if err != nil {
+		return "", err
+	}
 	v, _, err := selectVersion(f.Package, rng, in.target)
 	if err != nil || v.Version == e.Version {
-		return nil
+		return "", nil
 	}
 	cur, err1 := version.NewSemver(e.Version)
 	nv, err2 := version.NewSemver(v.Version)
 	if err1 != nil || err2 != nil || !nv.GreaterThan(cur) {
-		return nil
+		return "", nil
 	}
-	return []string{fmt.Sprintf("%s %s is available (the lock file keeps %s); run with --upgrade to install it", e.Package, v.Version, e.Version)}
+	return v.Version, nil
 }
 
 // Uninstall removes a plugin's files, lock entry and config entry. The

@@ -22,9 +22,12 @@ func pluginsCommand() *cli.Command {
 		Usage: "list, inspect, install and manage plugins",
 		Subcommands: append([]*cli.Command{
 			{
-				Name:   "list",
-				Usage:  "list discovered plugins",
-				Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+				Name:  "list",
+				Usage: "list discovered plugins",
+				Flags: append([]cli.Flag{
+					&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+					&cli.BoolFlag{Name: "offline", Usage: "do not ask the registries for updates"},
+				}, registryFlags()...),
 				Action: pluginsList,
 			},
 			{
@@ -56,6 +59,8 @@ type pluginRow struct {
 	State       string   `json:"state"`
 	Reason      string   `json:"reason,omitempty"`
 	Shadowed    []string `json:"shadowed,omitempty"`
+	// Update is a newer version the plugin's recorded range allows.
+	Update string `json:"updateAvailable,omitempty"`
 }
 
 // loadCatalog discovers plugins the way the gateway does. A config that
@@ -116,17 +121,20 @@ func pluginsList(c *cli.Context) error {
 		}
 		rows = append(rows, r)
 	}
+	if !c.Bool("offline") {
+		updatesFor(c, rows)
+	}
 	if c.Bool("json") {
 		return printJSON(c, map[string]any{"plugins": rows, "problems": problems(cat)})
 	}
 	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tVERSION\tKINDS\tSOURCE\tSTATE")
+	fmt.Fprintln(w, "ID\tVERSION\tKINDS\tSOURCE\tSTATE\tUPDATE")
 	for _, r := range rows {
 		state := r.State
 		if r.Reason != "" {
 			state += " (" + r.Reason + ")"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Version, strings.Join(r.Kinds, ","), r.Source, state)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Version, strings.Join(r.Kinds, ","), r.Source, state, r.Update)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -138,6 +146,37 @@ func pluginsList(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "problem: %v\n", p)
 	}
 	return nil
+}
+
+// updatesFor fills in newer versions for plugins installed from a
+// registry, within a short time: an unreachable registry leaves the column
+// empty rather than holding up the list.
+func updatesFor(c *cli.Context, rows []pluginRow) {
+	installed := false
+	for _, r := range rows {
+		installed = installed || r.Source == string(plugincatalog.SourceInstalled)
+	}
+	if !installed {
+		return
+	}
+	env, err := newInstaller(c)
+	if err != nil {
+		fmt.Fprintln(c.App.ErrWriter, "note: could not check for updates:", firstLine(err.Error()))
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 3*time.Second)
+	defer cancel()
+	for i, r := range rows {
+		if r.Source != string(plugincatalog.SourceInstalled) {
+			continue
+		}
+		v, err := env.in.Available(ctx, r.Package)
+		if err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "note: could not check %s for updates: %s\n", r.Package, firstLine(err.Error()))
+			continue
+		}
+		rows[i].Update = v
+	}
 }
 
 // runningPlugins asks a running local gateway what its plugin processes
