@@ -13,12 +13,14 @@ type cache[V any] struct {
 
 	mu      sync.Mutex
 	entries map[string]cacheEntry[V]
+	seq     uint64
 }
 
 type cacheEntry[V any] struct {
 	v       V
 	stored  time.Time
 	expires time.Time
+	seq     uint64
 }
 
 func newCache[V any](max int, now func() time.Time) *cache[V] {
@@ -60,18 +62,22 @@ func (c *cache[V]) put(key string, v V, ttl time.Duration) {
 	if _, exists := c.entries[key]; !exists && len(c.entries) >= c.max {
 		var oldestKey string
 		var oldest time.Time
+		var oldestSeq uint64
 		for k, e := range c.entries {
 			if !now.Before(e.expires) {
 				delete(c.entries, k)
 				continue
 			}
-			if oldestKey == "" || e.stored.Before(oldest) {
-				oldestKey, oldest = k, e.stored
+			// Equal timestamps (a coarse clock) fall back to insertion
+			// order, so "oldest" is always well defined.
+			if oldestKey == "" || e.stored.Before(oldest) || (e.stored.Equal(oldest) && e.seq < oldestSeq) {
+				oldestKey, oldest, oldestSeq = k, e.stored, e.seq
 			}
 		}
 		if len(c.entries) >= c.max {
 			delete(c.entries, oldestKey)
 		}
 	}
-	c.entries[key] = cacheEntry[V]{v: v, stored: now, expires: now.Add(ttl)}
+	c.seq++
+	c.entries[key] = cacheEntry[V]{v: v, stored: now, expires: now.Add(ttl), seq: c.seq}
 }
