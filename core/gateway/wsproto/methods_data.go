@@ -266,13 +266,15 @@ func (s *Server) chatHistory(ctx context.Context, c *call) (any, error) {
 	if p.SessionID != "" {
 		ref = p.SessionID
 	}
-	h, err := s.opts.Services.Sessions.History(ctx, backend.HistoryQuery{Ref: ref, Limit: p.Limit, Offset: p.Offset})
+	// Like OpenClaw: the newest messages (offset counts back from the
+	// end), returned oldest first so a client can render them in order.
+	h, err := s.opts.Services.Sessions.History(ctx, backend.HistoryQuery{Ref: ref, Limit: p.Limit, Offset: p.Offset, Newest: true})
 	if err != nil {
 		return nil, fmt.Errorf("chat.history: %w", err)
 	}
 	msgs := make([]map[string]any, 0, len(h.Messages))
-	for _, m := range h.Messages {
-		msgs = append(msgs, MessagePayload(m))
+	for i := len(h.Messages) - 1; i >= 0; i-- {
+		msgs = append(msgs, MessagePayload(h.Messages[i]))
 	}
 	key := h.SessionKey
 	if key == "" {

@@ -318,6 +318,11 @@ func TestChatSendStreamsAndHistory(t *testing.T) {
 	if len(msgs) != 2 || msgs[1].(map[string]any)["role"] != "assistant" {
 		t.Fatalf("history %v", hist)
 	}
+	// A limit keeps the newest messages, as OpenClaw's clients expect.
+	last := c.ok("chat.history", map[string]any{"sessionKey": "agent:main:main", "limit": 1})["messages"].([]any)
+	if len(last) != 1 || last[0].(map[string]any)["role"] != "assistant" {
+		t.Fatalf("history limit 1 = %v, want the assistant's reply", last)
+	}
 	for _, bad := range []map[string]any{
 		{"message": "x", "idempotencyKey": "k"},
 		{"sessionKey": "s", "idempotencyKey": "k"},
