@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,9 @@ func BenchmarkRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 		in := h.Host.NextEmit(b, 10*time.Second)
+		if !strings.Contains(in.Text, "ping") || !in.BotMentioned {
+			b.Fatalf("emitted %+v, want the mentioning ping", in)
+		}
 		_, err := h.Send(ctx, pluginsdk.OutboundMessage{
 			Channel: channelID, AccountID: "default", Target: pluginsdk.Target{Kind: in.PeerKind, ID: in.PeerID},
 			ReplyToID: in.MessageID, Text: "pong",

@@ -3,48 +3,49 @@ package plugintest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
-	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// CheckConfigSchema compiles the manifest's configSchema and checks each
-// config against it: valid ones must pass, invalid ones must fail. When
-// decode is not nil the plugin's own decoding must agree with the schema,
-// so the manifest and the code cannot drift apart.
-func CheckConfigSchema(t testing.TB, manifest []byte, cases map[string]bool, decode func(json.RawMessage) error) {
-	t.Helper()
+// ConfigSchema is a plugin manifest's configSchema, compiled, for tests
+// that check the manifest and the plugin's own config decoding agree.
+type ConfigSchema struct {
+	s *jsonschema.Schema
+}
+
+// CompileConfigSchema compiles the configSchema of a manifest.
+func CompileConfigSchema(manifest []byte) (*ConfigSchema, error) {
 	var m struct {
 		ConfigSchema json.RawMessage `json:"configSchema"`
 	}
 	if err := json.Unmarshal(manifest, &m); err != nil {
-		t.Fatalf("manifest: %v", err)
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	if len(m.ConfigSchema) == 0 {
+		return nil, fmt.Errorf("manifest has no configSchema")
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(m.ConfigSchema))
 	if err != nil {
-		t.Fatalf("configSchema: %v", err)
+		return nil, fmt.Errorf("configSchema: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	if err := c.AddResource("config.json", doc); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	sch, err := c.Compile("config.json")
+	s, err := c.Compile("config.json")
 	if err != nil {
-		t.Fatalf("config schema does not compile: %v", err)
+		return nil, fmt.Errorf("configSchema does not compile: %w", err)
 	}
-	for cfg, valid := range cases {
-		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(cfg))
-		if err != nil {
-			t.Fatalf("config %s: %v", cfg, err)
-		}
-		if err := sch.Validate(inst); (err == nil) != valid {
-			t.Errorf("schema on %s: %v, want valid=%v", cfg, err, valid)
-		}
-		if decode != nil {
-			if err := decode(json.RawMessage(cfg)); (err == nil) != valid {
-				t.Errorf("plugin on %s: %v, want valid=%v", cfg, err, valid)
-			}
-		}
+	return &ConfigSchema{s: s}, nil
+}
+
+// Validate checks a config (JSON text) against the schema.
+func (c *ConfigSchema) Validate(config string) error {
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(config))
+	if err != nil {
+		return fmt.Errorf("config is not JSON: %w", err)
 	}
+	return c.s.Validate(inst)
 }
