@@ -97,6 +97,7 @@ func (s *server) GetMetadata(context.Context, *pluginv1.GetMetadataRequest) (*pl
 			Id: ci.ID, Label: ci.Label, TextChunkLimit: int32(ci.TextChunkLimit),
 			MaxLinesPerMessage: int32(ci.MaxLinesPerMessage), SupportsThreads: ci.SupportsThreads,
 			SupportsReactions: ci.SupportsReactions, SupportsMedia: ci.SupportsMedia, SupportsEdit: ci.SupportsEdit,
+			DefaultReplyToMode: ci.DefaultReplyToMode, ThreadsAreTopics: ci.ThreadsAreTopics,
 		})
 	}
 	return res, nil

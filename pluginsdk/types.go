@@ -160,6 +160,12 @@ type ChannelInfo struct {
 	SupportsReactions  bool
 	SupportsMedia      bool
 	SupportsEdit       bool
+	// DefaultReplyToMode applies when config sets no replyToMode: "off"
+	// (or empty), "first" or "all".
+	DefaultReplyToMode string
+	// ThreadsAreTopics says ThreadID names a forum topic (Telegram) rather
+	// than a reply thread; routing keys sessions by topic.
+	ThreadsAreTopics bool
 }
 
 // ToolSpec describes one tool to the model.

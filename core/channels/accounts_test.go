@@ -1,6 +1,7 @@
 package channels
 
 import (
+	pluginv1 "github.com/openclaw-go/openclaw/proto/openclaw/plugin/v1"
 	"reflect"
 	"testing"
 )
@@ -59,5 +60,32 @@ func TestNamedAccountsWithoutDefaultCredentials(t *testing.T) {
 	got, _ := Accounts("telegram", section, []RequiredKey{{Key: "botToken"}}, func(string) string { return "" })
 	if len(got) != 1 || got[0].ID != "a" {
 		t.Fatalf("got %v, want only account a", got)
+	}
+}
+
+func TestDeliveryDefaultsComeFromThePlugin(t *testing.T) {
+	m := NewManager(nil, nil)
+	m.infos["tg"] = &pluginv1.ChannelInfo{Id: "tg", TextChunkLimit: 4096, DefaultReplyToMode: "first", ThreadsAreTopics: true}
+	m.infos["sl"] = &pluginv1.ChannelInfo{Id: "sl", TextChunkLimit: 4000}
+	tests := []struct {
+		channel   string
+		cfg       map[string]any
+		limit     int
+		replyMode string
+	}{
+		{"tg", nil, 4096, "first"},
+		{"tg", map[string]any{"replyToMode": "all", "textChunkLimit": float64(100)}, 100, "all"},
+		{"tg", map[string]any{"textChunkLimit": float64(9000)}, 4096, "first"},
+		{"sl", nil, 4000, "off"},
+		{"unknown", nil, 4000, "off"},
+	}
+	for _, tt := range tests {
+		opts, reply := m.chunkOptions(tt.channel, tt.cfg)
+		if opts.Limit != tt.limit || reply != tt.replyMode {
+			t.Errorf("%s %v: limit %d reply %q, want %d %q", tt.channel, tt.cfg, opts.Limit, reply, tt.limit, tt.replyMode)
+		}
+	}
+	if !m.ThreadsAreTopics("tg") || m.ThreadsAreTopics("sl") {
+		t.Error("ThreadsAreTopics does not follow the plugins' channel info")
 	}
 }

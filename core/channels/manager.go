@@ -294,6 +294,15 @@ func splitKey(k string) (string, string) {
 	return k, ""
 }
 
+// ThreadsAreTopics reports whether a channel's thread ids name forum
+// topics, as its plugin declares.
+func (m *Manager) ThreadsAreTopics(channel string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ci, ok := m.infos[channel]
+	return ok && ci.GetThreadsAreTopics()
+}
+
 // Probe checks one account's credentials through its plugin.
 func (m *Manager) Probe(ctx context.Context, channel, account string) (*pluginv1.ProbeResponse, error) {
 	s, ok := m.Setup(channel)
@@ -395,24 +404,23 @@ func (m *Manager) sendChunk(ctx context.Context, pluginID string, msg pluginsdk.
 	}
 }
 
-// defaultReplyToMode follows OpenClaw's per-channel defaults.
-var defaultReplyToMode = map[string]string{"telegram": "first", "discord": "first", "slack": "off", "mattermost": "off"}
-
 func (m *Manager) chunkOptions(channel string, cfg map[string]any) (chunking.Options, string) {
 	opts := chunking.Options{Limit: 4000, Mode: chunking.ModeLength}
+	reply := "off"
 	m.mu.Lock()
 	if ci, ok := m.infos[channel]; ok {
 		if ci.GetTextChunkLimit() > 0 {
 			opts.Limit = int(ci.GetTextChunkLimit())
 		}
 		opts.MaxLines = int(ci.GetMaxLinesPerMessage())
+		if d := ci.GetDefaultReplyToMode(); d != "" {
+			reply = d
+		}
 	}
 	m.mu.Unlock()
+	// Config may tighten the platform's limit, never lift it.
 	if v, ok := number(cfg["textChunkLimit"]); ok && v > 0 {
 		opts.Limit = min(opts.Limit, v)
-		if opts.Limit == 0 {
-			opts.Limit = v
-		}
 	}
 	if v, ok := number(cfg["maxLinesPerMessage"]); ok && v >= 0 {
 		opts.MaxLines = v
@@ -424,10 +432,6 @@ func (m *Manager) chunkOptions(channel string, cfg map[string]any) (chunking.Opt
 	}
 	if mode, ok := cfg["chunkMode"].(string); ok {
 		opts.Mode = chunking.Mode(mode)
-	}
-	reply := defaultReplyToMode[channel]
-	if reply == "" {
-		reply = "off"
 	}
 	if v, ok := cfg["replyToMode"].(string); ok && v != "" {
 		reply = v

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
+	"github.com/tidwall/gjson"
 
 	"github.com/openclaw-go/openclaw/core/channels"
 	"github.com/openclaw-go/openclaw/core/config"
@@ -401,25 +402,12 @@ type pluginConfig struct{ g *Gateway }
 
 func (p pluginConfig) PluginConfig(e *plugincatalog.Entry) (string, map[string]string, map[string]string) {
 	var entry plugincatalog.EntryConfig
-	_ = p.g.Config().Section("plugins.entries."+gjsonEscape(e.ID), &entry)
+	_ = p.g.Config().Section("plugins.entries."+gjson.Escape(e.ID), &entry)
 	cfg := "{}"
 	if len(entry.Config) > 0 {
 		cfg = string(entry.Config)
 	}
 	return cfg, nil, entry.Env
-}
-
-// gjsonEscape escapes the characters gjson paths treat specially.
-func gjsonEscape(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '.', '*', '?', '|', '#', '@', '\\':
-			out = append(out, '\\')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }
 
 // Inbound is how tests and the API inject a message as if a channel had

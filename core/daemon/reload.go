@@ -92,7 +92,7 @@ func (g *Gateway) applyConfig(ctx context.Context, cfg *config.Config) bool {
 		return true
 	}
 	g.logger.Info("applying config change", "paths", plan.Changed)
-	g.reload(ctx, cfg)
+	g.reload(ctx)
 	return false
 }
 
@@ -106,23 +106,19 @@ func withoutPrefix(paths []string, prefix string) []string {
 	return out
 }
 
-// reload rediscovers plugins, reconfigures channels and everything that
-// registered, and makes the running plugins match.
-func (g *Gateway) reload(ctx context.Context, cfg *config.Config) {
+// reload rediscovers plugins, reloads the config, reconfigures channels
+// and everything that registered, and makes the running plugins match.
+func (g *Gateway) reload(ctx context.Context) {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
-	_, cat, err := LoadConfig(ctx, g.opts)
+	// One load gives both the plugins installed now and the config
+	// validated against them.
+	cfg, cat, err := LoadConfig(ctx, g.opts)
 	if err != nil {
 		// The file changed again meanwhile, or the lock file names a
 		// broken plugin: keep what runs.
 		g.logger.Error("reload", "error", err)
 		return
-	}
-	if cfg == nil {
-		if cfg, _, err = LoadConfig(ctx, g.opts); err != nil {
-			g.logger.Error("reload", "error", err)
-			return
-		}
 	}
 	g.cfg.Store(cfg)
 	g.catalog.Store(cat)
@@ -180,7 +176,7 @@ func (g *Gateway) watchLock(ctx context.Context) {
 			})
 		case <-fire:
 			g.logger.Info("installed plugins changed")
-			g.reload(ctx, nil)
+			g.reload(ctx)
 		case err := <-w.Errors:
 			g.logger.Warn("plugin install watch", "error", err)
 		}

@@ -36,9 +36,11 @@ type Agent interface {
 	Observe(ctx context.Context, t Turn)
 }
 
-// Deliverer sends replies through channel plugins.
+// Deliverer sends replies through channel plugins, and knows what each
+// channel's plugin declared about it.
 type Deliverer interface {
 	Deliver(ctx context.Context, d channels.Delivery) (channels.Result, error)
+	ThreadsAreTopics(channel string) bool
 }
 
 // Pipeline handles inbound messages. It is safe for concurrent use.
@@ -65,7 +67,7 @@ func (p *Pipeline) SetRouter(r *routing.Router) { p.router.Store(r) }
 // Handle routes one accepted message.
 func (p *Pipeline) Handle(ctx context.Context, rec *inbox.Record) (<-chan error, error) {
 	m := rec.Message
-	d, err := p.router.Load().Route(ctx, ToRouting(m))
+	d, err := p.router.Load().Route(ctx, ToRouting(m, p.out.ThreadsAreTopics(m.Channel)))
 	if err != nil {
 		return nil, fmt.Errorf("route message: %w", err)
 	}
@@ -115,8 +117,9 @@ func replyTo(m pluginsdk.InboundMessage, text string, media []pluginsdk.Media, k
 	}
 }
 
-// ToRouting maps a channel message onto what routing reads.
-func ToRouting(m pluginsdk.InboundMessage) routing.Inbound {
+// ToRouting maps a channel message onto what routing reads. topics says
+// the channel's thread ids are forum topics.
+func ToRouting(m pluginsdk.InboundMessage, topics bool) routing.Inbound {
 	in := routing.Inbound{
 		Channel: m.Channel, AccountID: m.AccountID, PeerKind: string(m.PeerKind), PeerID: m.PeerID,
 		ParentPeerID: m.ParentPeerID, GuildID: m.GuildID, TeamID: m.TeamID, ChannelName: m.ChatTitle,
@@ -127,7 +130,7 @@ func ToRouting(m pluginsdk.InboundMessage) routing.Inbound {
 	if m.ReplyTo != nil {
 		in.ReplyToBot = m.ReplyTo.ToBot
 	}
-	if m.Channel == "telegram" {
+	if topics {
 		in.TopicID = m.ThreadID
 	} else {
 		in.ThreadID = m.ThreadID

@@ -26,6 +26,7 @@ func channelInfo() pluginsdk.ChannelInfo {
 		SupportsThreads:    true,
 		SupportsReactions:  true,
 		SupportsMedia:      true,
+		DefaultReplyToMode: "first",
 	}
 }
 

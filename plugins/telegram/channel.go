@@ -25,6 +25,10 @@ var channelInfo = pluginsdk.ChannelInfo{
 	SupportsThreads:   true,
 	SupportsReactions: true,
 	SupportsMedia:     true,
+	// OpenClaw quotes the message it answers on Telegram, first chunk only.
+	DefaultReplyToMode: "first",
+	// A Telegram thread id is a forum topic.
+	ThreadsAreTopics: true,
 }
 
 // telegram is the channel: it runs accounts and sends through them.

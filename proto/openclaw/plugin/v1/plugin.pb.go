@@ -299,8 +299,14 @@ type ChannelInfo struct {
 	SupportsEdit      bool  `protobuf:"varint,7,opt,name=supports_edit,json=supportsEdit,proto3" json:"supports_edit,omitempty"`
 	// max_lines_per_message is 0 when the platform has no line limit.
 	MaxLinesPerMessage int32 `protobuf:"varint,8,opt,name=max_lines_per_message,json=maxLinesPerMessage,proto3" json:"max_lines_per_message,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// default_reply_to_mode is replyToMode when config sets none: off,
+	// first or all (empty means off).
+	DefaultReplyToMode string `protobuf:"bytes,9,opt,name=default_reply_to_mode,json=defaultReplyToMode,proto3" json:"default_reply_to_mode,omitempty"`
+	// threads_are_topics says thread_id names a forum topic (Telegram),
+	// which routing keys sessions by, rather than a reply thread.
+	ThreadsAreTopics bool `protobuf:"varint,10,opt,name=threads_are_topics,json=threadsAreTopics,proto3" json:"threads_are_topics,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ChannelInfo) Reset() {
@@ -387,6 +393,20 @@ func (x *ChannelInfo) GetMaxLinesPerMessage() int32 {
 		return x.MaxLinesPerMessage
 	}
 	return 0
+}
+
+func (x *ChannelInfo) GetDefaultReplyToMode() string {
+	if x != nil {
+		return x.DefaultReplyToMode
+	}
+	return ""
+}
+
+func (x *ChannelInfo) GetThreadsAreTopics() bool {
+	if x != nil {
+		return x.ThreadsAreTopics
+	}
+	return false
 }
 
 type ConfigureRequest struct {
@@ -703,7 +723,7 @@ const file_openclaw_plugin_v1_plugin_proto_rawDesc = "" +
 	"\anetwork\x18\x01 \x03(\tR\anetwork\x12#\n" +
 	"\rhost_services\x18\x02 \x03(\tR\fhostServices\x12\x18\n" +
 	"\asecrets\x18\x03 \x03(\tR\asecrets\x12\x12\n" +
-	"\x04exec\x18\x04 \x01(\bR\x04exec\"\xb6\x02\n" +
+	"\x04exec\x18\x04 \x01(\bR\x04exec\"\x97\x03\n" +
 	"\vChannelInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12(\n" +
@@ -712,7 +732,10 @@ const file_openclaw_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x12supports_reactions\x18\x05 \x01(\bR\x11supportsReactions\x12%\n" +
 	"\x0esupports_media\x18\x06 \x01(\bR\rsupportsMedia\x12#\n" +
 	"\rsupports_edit\x18\a \x01(\bR\fsupportsEdit\x121\n" +
-	"\x15max_lines_per_message\x18\b \x01(\x05R\x12maxLinesPerMessage\"\xaa\x02\n" +
+	"\x15max_lines_per_message\x18\b \x01(\x05R\x12maxLinesPerMessage\x121\n" +
+	"\x15default_reply_to_mode\x18\t \x01(\tR\x12defaultReplyToMode\x12,\n" +
+	"\x12threads_are_topics\x18\n" +
+	" \x01(\bR\x10threadsAreTopics\"\xaa\x02\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\tR\n" +
 	"configJson\x12K\n" +
