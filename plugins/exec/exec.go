@@ -21,16 +21,16 @@ type execArgs struct {
 	Command        string            `json:"command"`
 	Workdir        string            `json:"workdir"`
 	Env            map[string]string `json:"env"`
-	YieldMs        number            `json:"yieldMs"`
+	YieldMs        pluginsdk.Number  `json:"yieldMs"`
 	Background     bool              `json:"background"`
-	TimeoutSeconds number            `json:"timeoutSeconds"`
+	TimeoutSeconds pluginsdk.Number  `json:"timeoutSeconds"`
 	// Timeout is the older spelling of timeoutSeconds.
-	Timeout  number `json:"timeout"`
-	Pty      bool   `json:"pty"`
-	Host     string `json:"host"`
-	Node     string `json:"node"`
-	Ask      string `json:"ask"`
-	Elevated bool   `json:"elevated"`
+	Timeout  pluginsdk.Number `json:"timeout"`
+	Pty      bool             `json:"pty"`
+	Host     string           `json:"host"`
+	Node     string           `json:"node"`
+	Ask      string           `json:"ask"`
+	Elevated bool             `json:"elevated"`
 }
 
 // foregroundMargin is kept between backgrounding a command and the host's
@@ -92,18 +92,18 @@ func (t *execTools) exec(ctx context.Context, call pluginsdk.ToolCall) pluginsdk
 	}
 
 	timeout := lim.timeout
-	if args.Timeout.set {
-		timeout = seconds(args.Timeout.v)
+	if args.Timeout.Set {
+		timeout = seconds(args.Timeout.Value)
 	}
-	if args.TimeoutSeconds.set {
-		timeout = seconds(args.TimeoutSeconds.v)
+	if args.TimeoutSeconds.Set {
+		timeout = seconds(args.TimeoutSeconds.Value)
 	}
 	if timeout < 0 {
 		return failf("exec: timeoutSeconds must not be negative (0 disables the timeout)")
 	}
 	yield := lim.yield
-	if args.YieldMs.set {
-		yield = min(max(time.Duration(args.YieldMs.v)*time.Millisecond, 10*time.Millisecond), 120*time.Second)
+	if args.YieldMs.Set {
+		yield = min(max(time.Duration(args.YieldMs.Value)*time.Millisecond, 10*time.Millisecond), 120*time.Second)
 	}
 	if deadline, ok := ctx.Deadline(); ok {
 		yield = max(min(yield, time.Until(deadline)-foregroundMargin), 10*time.Millisecond)

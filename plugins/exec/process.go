@@ -13,17 +13,17 @@ import (
 )
 
 type processArgs struct {
-	Action    string   `json:"action"`
-	SessionID string   `json:"sessionId"`
-	Data      *string  `json:"data"`
-	EOF       bool     `json:"eof"`
-	Timeout   number   `json:"timeout"`
-	Offset    number   `json:"offset"`
-	Limit     number   `json:"limit"`
-	Keys      []string `json:"keys"`
-	Literal   string   `json:"literal"`
-	Hex       []string `json:"hex"`
-	Text      *string  `json:"text"`
+	Action    string           `json:"action"`
+	SessionID string           `json:"sessionId"`
+	Data      *string          `json:"data"`
+	EOF       bool             `json:"eof"`
+	Timeout   pluginsdk.Number `json:"timeout"`
+	Offset    pluginsdk.Number `json:"offset"`
+	Limit     pluginsdk.Number `json:"limit"`
+	Keys      []string         `json:"keys"`
+	Literal   string           `json:"literal"`
+	Hex       []string         `json:"hex"`
+	Text      *string          `json:"text"`
 }
 
 const (
@@ -156,8 +156,8 @@ func (t *execTools) statusLine(j *job) string {
 
 func (t *execTools) poll(ctx context.Context, j *job, args processArgs) pluginsdk.ToolResult {
 	wait := time.Duration(0)
-	if args.Timeout.set {
-		wait = min(max(time.Duration(args.Timeout.v)*time.Millisecond, 0), maxPollWait)
+	if args.Timeout.Set {
+		wait = min(max(time.Duration(args.Timeout.Value)*time.Millisecond, 0), maxPollWait)
 	}
 	changed := j.proc.Out.Changed()
 	if _, done := j.proc.Exit(); !done && wait > 0 && !j.proc.Out.Pending() {
@@ -203,17 +203,17 @@ func (t *execTools) logLines(j *job, args processArgs) pluginsdk.ToolResult {
 	}
 	n := len(lines)
 	from, to := max(n-defaultLogTail, 0), n
-	if args.Offset.set {
-		if args.Offset.v < 1 {
+	if args.Offset.Set {
+		if args.Offset.Value < 1 {
 			return failf("process log: offset must be 1 or more (lines are numbered from 1)")
 		}
-		from, to = min(int(args.Offset.v)-1, n), n
+		from, to = min(int(args.Offset.Value)-1, n), n
 	}
-	if args.Limit.set {
-		if args.Limit.v < 1 {
+	if args.Limit.Set {
+		if args.Limit.Value < 1 {
 			return failf("process log: limit must be 1 or more")
 		}
-		to = min(from+int(args.Limit.v), n)
+		to = min(from+int(args.Limit.Value), n)
 	}
 	var b strings.Builder
 	if dropped > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -137,23 +136,4 @@ func result(content string, isError bool, details map[string]any) pluginsdk.Tool
 		}
 	}
 	return res
-}
-
-// number accepts a JSON number or a numeric string: models send both.
-type number struct {
-	set bool
-	v   float64
-}
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "null" || s == "" {
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("%s is not a number", string(b))
-	}
-	n.set, n.v = true, f
-	return nil
 }

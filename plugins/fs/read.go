@@ -17,8 +17,8 @@ import (
 
 type readArgs struct {
 	pathArg
-	Offset number `json:"offset"`
-	Limit  number `json:"limit"`
+	Offset pluginsdk.Int `json:"offset"`
+	Limit  pluginsdk.Int `json:"limit"`
 }
 
 // sniffLen is how much of a file decides text, image or binary.
@@ -37,17 +37,17 @@ func (t *tools) read(ws *workspace.Dir, raw json.RawMessage, lim limits) plugins
 		return failf("read: %s", describeErr(err))
 	}
 	offset, limit := int64(1), int64(lim.MaxReadLines)
-	if args.Offset.set {
-		if args.Offset.v < 1 {
-			return failf("read: offset must be 1 or more (lines are numbered from 1), got %d", args.Offset.v)
+	if args.Offset.Set {
+		if args.Offset.Value < 1 {
+			return failf("read: offset must be 1 or more (lines are numbered from 1), got %d", args.Offset.Value)
 		}
-		offset = args.Offset.v
+		offset = args.Offset.Value
 	}
-	if args.Limit.set {
-		if args.Limit.v < 1 {
-			return failf("read: limit must be 1 or more, got %d", args.Limit.v)
+	if args.Limit.Set {
+		if args.Limit.Value < 1 {
+			return failf("read: limit must be 1 or more, got %d", args.Limit.Value)
 		}
-		limit = min(args.Limit.v, limit)
+		limit = min(args.Limit.Value, limit)
 	}
 	f, err := ws.Open(rel)
 	if err != nil {

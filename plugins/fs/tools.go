@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -169,25 +168,6 @@ func decodeArgs(tool string, raw json.RawMessage, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("%s: invalid arguments: %v", tool, err)
 	}
-	return nil
-}
-
-// number accepts a JSON number or a numeric string: models send both.
-type number struct {
-	set bool
-	v   int64
-}
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "null" || s == "" {
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != float64(int64(f)) {
-		return fmt.Errorf("%s is not a whole number", string(b))
-	}
-	n.set, n.v = true, int64(f)
 	return nil
 }
 

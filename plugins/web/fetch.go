@@ -27,9 +27,9 @@ import (
 const defaultUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
 type fetchArgs struct {
-	URL         string `json:"url"`
-	ExtractMode string `json:"extractMode"`
-	MaxChars    number `json:"maxChars"`
+	URL         string           `json:"url"`
+	ExtractMode string           `json:"extractMode"`
+	MaxChars    pluginsdk.Number `json:"maxChars"`
 }
 
 // page is a fetched and extracted page, as cached.
@@ -99,11 +99,11 @@ func (t *webTools) fetch(ctx context.Context, call pluginsdk.ToolCall, progress 
 	}
 	lim := fc.limits()
 	maxChars := lim.maxChars
-	if args.MaxChars.set {
-		if args.MaxChars.v < 1 {
-			return failf("web_fetch: maxChars must be positive, got %v", args.MaxChars.v)
+	if args.MaxChars.Set {
+		if args.MaxChars.Value < 1 {
+			return failf("web_fetch: maxChars must be positive, got %v", args.MaxChars.Value)
 		}
-		maxChars = min(int(args.MaxChars.v), fc.charsCap())
+		maxChars = min(int(args.MaxChars.Value), fc.charsCap())
 	}
 	ua := fc.UserAgent
 	if ua == "" {

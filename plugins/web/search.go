@@ -21,15 +21,15 @@ import (
 const braveBaseURL = "https://api.search.brave.com"
 
 type searchArgs struct {
-	Query      string `json:"query"`
-	Count      number `json:"count"`
-	Country    string `json:"country"`
-	Language   string `json:"language"`
-	SearchLang string `json:"search_lang"`
-	UILang     string `json:"ui_lang"`
-	Freshness  string `json:"freshness"`
-	DateAfter  string `json:"date_after"`
-	DateBefore string `json:"date_before"`
+	Query      string           `json:"query"`
+	Count      pluginsdk.Number `json:"count"`
+	Country    string           `json:"country"`
+	Language   string           `json:"language"`
+	SearchLang string           `json:"search_lang"`
+	UILang     string           `json:"ui_lang"`
+	Freshness  string           `json:"freshness"`
+	DateAfter  string           `json:"date_after"`
+	DateBefore string           `json:"date_before"`
 }
 
 type searchResult struct {
@@ -98,8 +98,8 @@ func (t *webTools) search(ctx context.Context, call pluginsdk.ToolCall) pluginsd
 	if sc.MaxResults != nil {
 		count = *sc.MaxResults
 	}
-	if args.Count.set {
-		count = int(args.Count.v)
+	if args.Count.Set {
+		count = int(args.Count.Value)
 	}
 	count = min(max(count, 1), 10)
 	q, msg := braveQuery(args, count)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,25 +97,6 @@ func jsonResult(v any, isError bool) pluginsdk.ToolResult {
 		return failf("encode result: %v", err)
 	}
 	return pluginsdk.ToolResult{Content: string(b), Details: b, IsError: isError}
-}
-
-// number accepts a JSON number or a numeric string: models send both.
-type number struct {
-	set bool
-	v   float64
-}
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "null" || s == "" {
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("%s is not a number", string(b))
-	}
-	n.set, n.v = true, f
-	return nil
 }
 
 // externalContent marks text that came from the web, not from the user.
