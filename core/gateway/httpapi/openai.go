@@ -318,21 +318,9 @@ func (a *API) buildChatRun(r *http.Request, req *chatRequest) (backend.RunReques
 		history = append(history, backend.HistoryMessage{Role: "tool", Text: text, ToolCallID: last.ToolCallID})
 	}
 
-	tgt, err := a.resolveTarget(r.Context(), req.Model)
+	tgt, key, err := a.requestTarget(r, req.Model)
 	if err != nil {
 		return backend.RunRequest{}, "", err
-	}
-	if id := strings.TrimSpace(r.Header.Get("x-openclaw-agent-id")); id != "" {
-		if tgt, err = a.agentTarget(r.Context(), id); err != nil {
-			return backend.RunRequest{}, "", err
-		}
-	}
-	if m := strings.TrimSpace(r.Header.Get("x-openclaw-model")); m != "" {
-		tgt.Model = m
-	}
-	key := strings.TrimSpace(r.Header.Get("x-openclaw-session-key"))
-	if key != "" && reservedSessionKey(key) {
-		return backend.RunRequest{}, "", &paramError{"x-openclaw-session-key", fmt.Sprintf("session key %q uses a reserved internal namespace (subagent:, cron:, acp:)", key)}
 	}
 	run := backend.RunRequest{
 		SessionKey: sessionFor(tgt.AgentID, "openai", key, req.User), AgentID: tgt.AgentID,

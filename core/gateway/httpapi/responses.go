@@ -223,21 +223,9 @@ func (a *API) buildResponsesRun(r *http.Request, req *responsesRequest, principa
 		}
 	}
 
-	tgt, err := a.resolveTarget(r.Context(), req.Model)
+	tgt, explicit, err := a.requestTarget(r, req.Model)
 	if err != nil {
 		return backend.RunRequest{}, "", err
-	}
-	if id := strings.TrimSpace(r.Header.Get("x-openclaw-agent-id")); id != "" {
-		if tgt, err = a.agentTarget(r.Context(), id); err != nil {
-			return backend.RunRequest{}, "", err
-		}
-	}
-	if m := strings.TrimSpace(r.Header.Get("x-openclaw-model")); m != "" {
-		tgt.Model = m
-	}
-	explicit := strings.TrimSpace(r.Header.Get("x-openclaw-session-key"))
-	if explicit != "" && reservedSessionKey(explicit) {
-		return backend.RunRequest{}, "", &paramError{"x-openclaw-session-key", fmt.Sprintf("session key %q uses a reserved internal namespace (subagent:, cron:, acp:)", explicit)}
 	}
 	key := sessionFor(tgt.AgentID, "responses", explicit, req.User)
 	if req.PreviousResponseID != "" {

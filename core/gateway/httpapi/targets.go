@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/openclaw-go/openclaw/core/gateway/backend"
@@ -112,4 +113,28 @@ func sessionFor(agentID, surface, explicit, user string) string {
 		return fmt.Sprintf("agent:%s:%s-user:%s", agentID, surface, hex.EncodeToString(sum[:8]))
 	}
 	return fmt.Sprintf("agent:%s:%s:%s", agentID, surface, strings.TrimPrefix(runs.NewID(), "run_"))
+}
+
+// requestTarget is the agent and model an OpenAI-style request asks for:
+// the body's model, overridden by the x-openclaw-agent-id and
+// x-openclaw-model headers, and the session key of x-openclaw-session-key
+// (empty when not given; internal namespaces are refused).
+func (a *API) requestTarget(r *http.Request, model string) (target, string, error) {
+	tgt, err := a.resolveTarget(r.Context(), model)
+	if err != nil {
+		return target{}, "", err
+	}
+	if id := strings.TrimSpace(r.Header.Get("x-openclaw-agent-id")); id != "" {
+		if tgt, err = a.agentTarget(r.Context(), id); err != nil {
+			return target{}, "", err
+		}
+	}
+	if m := strings.TrimSpace(r.Header.Get("x-openclaw-model")); m != "" {
+		tgt.Model = m
+	}
+	key := strings.TrimSpace(r.Header.Get("x-openclaw-session-key"))
+	if key != "" && reservedSessionKey(key) {
+		return target{}, "", &paramError{"x-openclaw-session-key", fmt.Sprintf("session key %q uses a reserved internal namespace (subagent:, cron:, acp:)", key)}
+	}
+	return tgt, key, nil
 }
