@@ -480,3 +480,22 @@ func TestNonOpenAIUnknownRoute(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 }
+
+// TestResponsesTargetHeaders: /v1/responses honours the same routing
+// headers as chat completions.
+func TestResponsesTargetHeaders(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.authed("POST", "/v1/responses", map[string]any{"model": "openclaw", "input": "hi"},
+		"x-openclaw-agent-id", "research", "x-openclaw-model", "openai/gpt-x", "x-openclaw-session-key", "agent:research:mine")
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	reqs := e.fakes.Chat.Requests()
+	if got := reqs[len(reqs)-1]; got.AgentID != "research" || got.Model != "openai/gpt-x" || got.SessionKey != "agent:research:mine" {
+		t.Fatalf("header overrides: %+v", got)
+	}
+	r = e.authed("POST", "/v1/responses", map[string]any{"model": "openclaw", "input": "hi"}, "x-openclaw-session-key", "cron:daily")
+	if r.status != 400 {
+		t.Fatalf("a reserved session key was accepted: %d %s", r.status, r.body)
+	}
+}
