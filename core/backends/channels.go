@@ -173,7 +173,7 @@ func (c *channelService) Send(ctx context.Context, msg backend.OutboundMessage) 
 	}
 	d := channels.Delivery{
 		Channel: channel, AccountID: account, Target: target(channel, to), Text: msg.Text,
-		ReplyToID: msg.ReplyToID, ThreadID: msg.ThreadID, Key: msg.IdempotencyKey,
+		ReplyToID: msg.ReplyToID, ExplicitReply: msg.ReplyToID != "", ThreadID: msg.ThreadID, Key: msg.IdempotencyKey,
 	}
 	for _, u := range msg.MediaURLs {
 		d.Media = append(d.Media, pluginsdk.Media{URL: u})

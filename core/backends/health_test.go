@@ -51,9 +51,24 @@ func TestHealthSnapshot(t *testing.T) {
 	if snap.DefaultAgentID != "main" || snap.HeartbeatSeconds != 0 || !snap.HotReload {
 		t.Fatalf("snapshot = %+v", snap)
 	}
-	if snap.Sessions.Count != 3 || len(snap.Sessions.Recent) != 3 || snap.Sessions.Recent[0].Key != "agent:ops:api:c" ||
+	if snap.Sessions.Count != 3 || len(snap.Sessions.Recent) != 3 ||
 		!strings.HasSuffix(snap.Sessions.Path, filepath.Join("agents", "main", "sessions", "sessions.json")) {
 		t.Fatalf("sessions = %+v", snap.Sessions)
+	}
+	// Newest first; sessions updated in the same millisecond may come in
+	// either order, so the last one written must share the top time.
+	recent := snap.Sessions.Recent
+	for i := 1; i < len(recent); i++ {
+		if recent[i].UpdatedAt.After(recent[i-1].UpdatedAt) {
+			t.Fatalf("recent sessions not newest first: %+v", recent)
+		}
+	}
+	newest := false
+	for _, r := range recent {
+		newest = newest || (r.Key == "agent:ops:api:c" && r.UpdatedAt.Equal(recent[0].UpdatedAt))
+	}
+	if !newest {
+		t.Fatalf("the last session written is not among the newest: %+v", recent)
 	}
 	if len(snap.Agents) != 2 {
 		t.Fatalf("agents = %+v", snap.Agents)

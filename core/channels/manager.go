@@ -324,7 +324,11 @@ type Delivery struct {
 	Text      string
 	Media     []pluginsdk.Media
 	ReplyToID string
-	ThreadID  string
+	// ExplicitReply marks a ReplyToID someone asked for (message send
+	// --reply-to): the channel's replyToMode, which governs automatic
+	// replies, cannot turn it off.
+	ExplicitReply bool
+	ThreadID      string
 	// Key makes delivery idempotent: a retried delivery with the same key
 	// is dropped by the plugin chunk by chunk.
 	Key string
@@ -345,6 +349,9 @@ func (m *Manager) Deliver(ctx context.Context, d Delivery) (Result, error) {
 	}
 	cfg, _ := m.AccountConfig(d.Channel, d.AccountID)
 	opts, replyMode := m.chunkOptions(d.Channel, cfg)
+	if d.ExplicitReply && replyMode == "off" {
+		replyMode = "first"
+	}
 	chunks := chunking.Split(d.Text, opts)
 	if len(chunks) == 0 && len(d.Media) == 0 {
 		return Result{}, nil
